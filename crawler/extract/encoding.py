@@ -1,0 +1,205 @@
+"""Turn a page's bytes into text: reconcile BOM, HTTP header, meta charset and the bytes.
+
+Order of evidence, as browsers and the WHATWG encoding spec use it: a byte
+order mark wins; then the charset of the HTTP ``Content-Type`` header; then a
+``<meta charset>`` or ``http-equiv`` declaration in the first 4 KiB; then the
+bytes themselves.  Unlike a browser we check the winner against the bytes,
+because 2000s portals lie: GBK pages served as UTF-8, UTF-8 pages declared
+``gb2312``.  A declaration the bytes contradict is overruled.  Labels are
+normalised the way browsers do it (``gb2312``/``gbk`` → ``gb18030``,
+``iso-8859-1``/``ascii`` → ``cp1252``).  Stdlib only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+# How far into the document a meta charset is looked for.  The HTML spec
+# prescans 1024 bytes; old portals put long comments and scripts first, and
+# one zh-dev page declares its charset after 2.5 KiB, so we look further.
+META_PRESCAN_BYTES = 8192
+
+# A strict decode may fail this often per KiB (a truncated last character, a
+# stray byte in an ad snippet) and still be taken as the right encoding.
+MAX_INVALID_SEQUENCES_PER_KIB = 0.5
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
+)
+_HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.I)
+_XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.\-]+)""")
+
+# Browser label aliases (WHATWG encoding spec), for the labels seen on portals.
+_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "chinese": "gb18030",
+    "csgb2312": "gb18030",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "big5-hkscs": "big5hkscs",
+    "x-sjis": "shift_jis",
+    "sjis": "shift_jis",
+    "unicode": "utf-16-le",
+    "utf8": "utf-8",
+}
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """Decoded text with the facts about how it was decoded."""
+
+    text: str
+    encoding: str
+    declared: str | None
+    replacement_ratio: float
+
+
+def normalise_label(label: str | None) -> str | None:
+    """Return the Python codec name a browser would use for ``label``, or None."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return {"gbk": "gb18030", "gb2312": "gb18030", "latin-1": "cp1252",
+            "iso8859-1": "cp1252", "ascii": "cp1252"}.get(name, name)
+
+
+def header_charset(headers: Mapping[str, str] | None) -> str | None:
+    """Return the raw charset label of a Content-Type header, or None."""
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            match = _HEADER_CHARSET_RE.search(value or "")
+            return match.group(1) if match else None
+    return None
+
+
+def meta_charset(body: bytes) -> str | None:
+    """Return the raw charset label declared in the document head, or None."""
+    head = body[:META_PRESCAN_BYTES]
+    match = _XML_DECL_RE.match(head) or _META_CHARSET_RE.search(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _fits(body: bytes, encoding: str) -> bool:
+    """Whether ``body`` decodes in ``encoding`` with few invalid sequences."""
+    try:
+        body.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        pass
+    except LookupError:
+        return False
+    allowed = max(1, int(len(body) / 1024 * MAX_INVALID_SEQUENCES_PER_KIB))
+    bad = 0
+    start = 0
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    while start < len(body):
+        try:
+            decoder.decode(body[start:], final=True)
+            return True
+        except UnicodeDecodeError as exc:
+            bad += 1
+            if bad > allowed:
+                return False
+            start += exc.end
+            decoder = codecs.getincrementaldecoder(encoding)("strict")
+    return True
+
+
+def _is_ascii(body: bytes) -> bool:
+    return body.isascii()
+
+
+def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> DecodedText:
+    """Decode an HTML document's bytes; return the text and the encodings used.
+
+    Never raises on undecodable bytes: the last resort decodes with
+    replacement characters and reports their share in ``replacement_ratio``.
+    """
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            text = body[len(bom):].decode(encoding, "replace")
+            return DecodedText(text, encoding, encoding, _ratio(text))
+
+    raw_header = header_charset(headers)
+    raw_meta = meta_charset(body)
+    declared_raw = raw_header or raw_meta
+    declared = normalise_label(declared_raw)
+    candidates: list[str] = []
+    for label in (normalise_label(raw_header), normalise_label(raw_meta)):
+        if label and label not in candidates:
+            candidates.append(label)
+    if _is_ascii(body):
+        encoding = candidates[0] if candidates else "utf-8"
+        if encoding.startswith("utf-16"):
+            encoding = "utf-8"
+        text = body.decode(encoding, "replace")
+        return DecodedText(text, encoding, declared_raw and declared_raw.lower(), 0.0)
+    # UTF-8 is self-validating: non-ASCII bytes that decode as UTF-8 almost
+    # never are anything else, whatever the page declares.  Other encodings
+    # (gb18030, cp1252) accept most byte soup, so they are tried in order.
+    order = ["utf-8"] if _fits(body, "utf-8") else []
+    order += [c for c in candidates if c != "utf-8"]
+    order += [c for c in ("gb18030", "big5", "shift_jis", "euc-kr", "cp1251", "cp1252")
+              if c not in order]
+    for encoding in order:
+        if not _fits(body, encoding):
+            continue
+        text = body.decode(encoding, "replace")
+        if encoding not in candidates and not _plausible(text, encoding):
+            continue
+        return DecodedText(text, encoding, declared_raw and declared_raw.lower(), _ratio(text))
+    text = body.decode("utf-8", "replace")
+    return DecodedText(text, "utf-8", declared_raw and declared_raw.lower(), _ratio(text))
+
+
+# Share of the non-ASCII characters that must be CJK for an undeclared
+# double-byte guess to be believed; Latin-1 text "fits" gb18030 too but
+# decodes to rare ideographs mixed with symbols and Latin letters.
+MIN_CJK_SHARE_OF_NON_ASCII = 0.8
+_DOUBLE_BYTE = {"gb18030", "big5", "shift_jis", "euc_kr", "euc-kr"}
+
+
+def _plausible(text: str, encoding: str) -> bool:
+    """Whether an undeclared guess gives text that looks like its script."""
+    if encoding == "cp1251":
+        # Russian text decodes to runs of Cyrillic letters; Latin-1 text to
+        # single Cyrillic letters stuck inside Latin words ("cafй").
+        letters = re.findall(r"[\u0400-\u04ff]+", text)
+        in_runs = sum(len(run) for run in letters if len(run) > 1)
+        total = sum(len(run) for run in letters)
+        return total == 0 or in_runs / total >= MIN_CJK_SHARE_OF_NON_ASCII
+    if encoding not in _DOUBLE_BYTE:
+        return True
+    non_ascii = [c for c in text if ord(c) > 127]
+    if not non_ascii:
+        return True
+    cjk = sum(1 for c in non_ascii if "\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af"
+              or "\uff00" <= c <= "\uffef")
+    return cjk / len(non_ascii) >= MIN_CJK_SHARE_OF_NON_ASCII
+
+
+def _ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    return text.count("\ufffd") / len(text)

@@ -1,0 +1,117 @@
+"""Parse decoded HTML into an lxml tree and collect what several stages read.
+
+``parse_html`` owns the only parse of a document: every later stage works on
+the ``Document`` it returns.  Metadata stages only read ``doc.root``; the body
+stage, which runs last, may prune it (we parsed it, so we may change it).
+Imports stdlib and lxml only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import lxml.etree
+import lxml.html
+
+from .encoding import decode_html
+from .errors import UnparseableDocument
+
+# Share of C0 control characters above which the bytes are not a text document
+# (PDFs, images and gzip served as text/html run far above it; real pages at 0).
+MAX_CONTROL_CHAR_RATIO = 0.01
+
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+
+_PARSER = lxml.html.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True,
+    no_network=True, default_doctype=False,
+)
+
+
+@dataclass
+class Document:
+    """A parsed page and the facts about its decoding."""
+
+    url: str
+    root: lxml.html.HtmlElement
+    encoding: str
+    declared_encoding: str | None
+    replacement_ratio: float
+    headers: Mapping[str, str] = field(default_factory=dict)
+    _json_ld: tuple[dict[str, Any], ...] | None = None
+
+    @property
+    def json_ld(self) -> tuple[dict[str, Any], ...]:
+        """All JSON-LD objects of the page, ``@graph`` members flattened."""
+        if self._json_ld is None:
+            self._json_ld = tuple(_load_json_ld(self.root))
+        return self._json_ld
+
+
+def parse_html(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> Document:
+    """Decode and parse ``body``; return a Document.
+
+    Raises UnparseableDocument when the bytes are empty, binary or yield no
+    HTML element.
+    """
+    if not body or not body.strip():
+        raise UnparseableDocument("empty_document", url)
+    if body.lstrip()[:8].startswith(_BINARY_MAGIC):
+        raise UnparseableDocument("binary", url, "file signature of a non-HTML format")
+    decoded = decode_html(body, headers)
+    text = _XML_DECL_RE.sub("", decoded.text, count=1)
+    sample = text[:65536]
+    if sample and len(_CONTROL_RE.findall(sample)) / len(sample) > MAX_CONTROL_CHAR_RATIO:
+        raise UnparseableDocument("binary", url, "control characters in the text")
+    text = text.replace("\x00", "")
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise UnparseableDocument("unparseable", url, str(exc)) from exc
+    if root is None:
+        raise UnparseableDocument("unparseable", url, "no root element")
+    return Document(
+        url=url,
+        root=root,
+        encoding=decoded.encoding,
+        declared_encoding=decoded.declared,
+        replacement_ratio=decoded.replacement_ratio,
+        headers=dict(headers or {}),
+    )
+
+
+def _load_json_ld(root: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    objects: list[dict[str, Any]] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            # Sites ship JSON-LD with raw newlines in strings or trailing commas.
+            try:
+                data = json.loads(re.sub(r",\s*([}\]])", r"\1", raw), strict=False)
+            except ValueError:
+                continue
+        _flatten(data, objects)
+    return objects
+
+
+def _flatten(data: Any, out: list[dict[str, Any]]) -> None:
+    if isinstance(data, list):
+        for item in data:
+            _flatten(item, out)
+    elif isinstance(data, dict):
+        graph = data.get("@graph")
+        if isinstance(graph, list):
+            _flatten(graph, out)
+        if "@type" in data:
+            out.append(data)

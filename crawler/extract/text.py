@@ -1,0 +1,25 @@
+"""Text helpers shared by the stages: whitespace, CJK-aware lengths, prose signals.
+
+A Chinese sentence is one ``\\w+`` run, so nothing here counts words: lengths
+are counted in characters, with each CJK ideograph weighing as much as a short
+Latin word would (see ``text_weight``).  Stdlib only.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WS_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Sentence punctuation of prose, Latin and CJK.
+PROSE_PUNCT_RE = re.compile(r"[.!?;:,，。！？；：、]")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse all runs of whitespace (incl. nbsp, ideographic space) to one space."""
+    return _WS_RE.sub(" ", text).strip()
+
+
+def cjk_count(text: str) -> int:
+    """Number of CJK (Han, kana, Hangul) characters in ``text``."""
+    return len(CJK_RE.findall(text))
