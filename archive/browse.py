@@ -1,0 +1,54 @@
+"""Serving the archive with Datasette: bundled metadata and the command line.
+
+Owns ``metadata_path`` and ``datasette_args``.  Imports stdlib only: building
+the argv must not import Datasette, so the crawler CLI stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Holds a one-line shim that registers archive.datasette_plugin; used only when
+# the package is not installed (a plain checkout), where the
+# ``datasette`` entry point of pyproject.toml does not exist.
+PLUGINS_DIR = PACKAGE_DIR / "datasette_plugins"
+ENTRY_POINT_NAME = "newsarchive"
+
+
+def metadata_path() -> Path:
+    """Return the path of the bundled Datasette metadata (archive/metadata.yaml)."""
+    return PACKAGE_DIR / "metadata.yaml"
+
+
+def datasette_args(db_path: str | Path, port: int, host: str = "127.0.0.1") -> list[str]:
+    """Return the arguments after ``datasette`` to serve the archive.
+
+    Use as ``[sys.executable, "-m", "datasette", *datasette_args(...)]`` or
+    ``["datasette", *datasette_args(...)]``.  The list starts with ``serve``
+    and names the database, host, port and bundled metadata.  When the
+    newsarchive entry point is not installed it adds ``--plugins-dir`` so the
+    CJK-aware search still loads (the served process must be able to import
+    ``archive``: run it from the checkout or set PYTHONPATH).  Raises nothing.
+    """
+    args = [
+        "serve",
+        str(db_path),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--metadata",
+        str(metadata_path()),
+    ]
+    if not _plugin_installed() and PLUGINS_DIR.is_dir():
+        args += ["--plugins-dir", str(PLUGINS_DIR)]
+    return args
+
+
+def _plugin_installed() -> bool:
+    return any(
+        ep.value == "archive.datasette_plugin"
+        for ep in entry_points(group="datasette", name=ENTRY_POINT_NAME)
+    )
