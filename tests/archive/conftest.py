@@ -51,7 +51,7 @@ def make_article(**overrides: Any) -> dict[str, Any]:
 
 
 def make_english(**overrides: Any) -> dict[str, Any]:
-    return make_article(
+    fields: dict[str, Any] = dict(
         url=EN_URL,
         title="City opens a public news archive",
         body="The city council opened its digital archive on Monday.\n\n"
@@ -66,8 +66,9 @@ def make_english(**overrides: Any) -> dict[str, Any]:
         keywords=["archive"],
         encoding="utf-8",
         declared_encoding="utf-8",
-        **overrides,
     )
+    fields.update(overrides)
+    return make_article(**fields)
 
 
 def make_capture(**overrides: Any) -> dict[str, Any]:
