@@ -1,18 +1,106 @@
-"""Body extraction (placeholder until the scoring stage lands)."""
+"""The body stage: from a parsed page to the article's text.
+
+``extract_body`` drops what no reader sees, cuts the page into blocks
+(``blocks``), scores them and their containers (``scoring``), picks the
+article's container and then keeps, in document order, the blocks of that
+container that are prose or sit between prose (headings, short paragraphs,
+list items, captions), leaving out boilerplate containers nested inside it,
+link lists, and lines that repeat the headline or the byline.
+Imports stdlib and lxml only.
+"""
 
 from __future__ import annotations
 
+from .blocks import HEADING_TAGS, Block, collect_blocks, drop_invisible
 from .errors import NotAnArticle
 from .metadata import Metadata
 from .model import ExtractOptions
 from .parse import Document
+from .scoring import (
+    MAX_PROSE_LINK_DENSITY,
+    pick_container,
+    score_candidates,
+)
 from .text import normalize_space
+
+# A boilerplate element nested in the container is kept after all when it
+# holds more than this share of the container's prose: then its name lied
+# (class="main-content has-sidebar").
+MAX_FLAGGED_SHARE_OF_PROSE = 0.5
+
+GOOD, SHORT, BAD = "good", "short", "bad"
 
 
 def extract_body(doc: Document, meta: Metadata, options: ExtractOptions) -> str:
-    """Return the article text, paragraphs separated by a blank line."""
-    paragraphs = [normalize_space(p.text_content()) for p in doc.root.iter("p")]
-    text = "\n\n".join(p for p in paragraphs if p)
+    """Return the article text, paragraphs separated by a blank line.
+
+    Raises NotAnArticle("body_too_short") when no container holds enough prose.
+    """
+    drop_invisible(doc.root)
+    blocks = collect_blocks(doc.root, captions=options.include_captions)
+    containers = pick_container(score_candidates(blocks))
+    if not containers:
+        raise NotAnArticle("body_too_short", doc.url, "no prose found")
+    kept = []
+    for container in containers:
+        inside = [b for b in blocks if container in b.ancestors]
+        kept += _drop_nested_boilerplate(inside, container)
+    paragraphs = _select(kept, _repeated_lines(meta))
+    text = "\n\n".join(paragraphs)
     if len(text) < options.min_body_chars:
-        raise NotAnArticle("body_too_short", doc.url)
+        raise NotAnArticle("body_too_short", doc.url, f"{len(text)} characters")
     return text
+
+
+def _repeated_lines(meta: Metadata) -> set[str]:
+    lines = {normalize_space(line) for line in meta.boilerplate_lines}
+    if meta.title:
+        lines.add(normalize_space(meta.title))
+    return {line for line in lines if line}
+
+
+def _drop_nested_boilerplate(inside: list[Block], container: object) -> list[Block]:
+    """Leave out blocks below boilerplate elements nested in the container."""
+    total = sum(b.weight for b in inside if b.weight > 0) or 1.0
+    per_flag: dict[object, float] = {}
+    for block in inside:
+        for el in _flags_below(block, container):
+            if block.weight > 0:
+                per_flag[el] = per_flag.get(el, 0.0) + block.weight
+    liars = {el for el, w in per_flag.items() if w / total > MAX_FLAGGED_SHARE_OF_PROSE}
+    return [b for b in inside if all(el in liars for el in _flags_below(b, container))]
+
+
+def _flags_below(block: Block, container: object) -> list[object]:
+    if not block.flagged:
+        return []
+    depth = block.ancestors.index(container)
+    below = block.ancestors[:depth]
+    return [el for el in block.flagged if el in below]
+
+
+def _classify(block: Block, repeated: set[str]) -> str:
+    if block.text in repeated:
+        return BAD
+    if block.weight > 0:
+        return GOOD
+    if block.link_density > MAX_PROSE_LINK_DENSITY or block.weight <= -10:
+        return BAD
+    return SHORT
+
+
+def _select(blocks: list[Block], repeated: set[str]) -> list[str]:
+    """Keep good blocks, and short ones that sit between good ones."""
+    classes = [_classify(b, repeated) for b in blocks]
+    keep = [c == GOOD for c in classes]
+    n = len(blocks)
+    for i, cls in enumerate(classes):
+        if cls != SHORT:
+            continue
+        before = next((classes[j] for j in range(i - 1, -1, -1) if classes[j] != SHORT), None)
+        after = next((classes[j] for j in range(i + 1, n) if classes[j] != SHORT), None)
+        if blocks[i].tag in HEADING_TAGS:
+            keep[i] = after == GOOD and before is not None
+        else:
+            keep[i] = before == GOOD and after == GOOD
+    return [b.text for b, k in zip(blocks, keep) if k]

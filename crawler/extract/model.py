@@ -28,6 +28,10 @@ class ExtractOptions:
     site_timezone: str | None = None
     # Keep reader comments in the body.
     include_comments: bool = False
+    # Keep figure captions and photo credits in the body.  Off by default:
+    # the public benchmark's hand-made bodies leave them out, and credits
+    # ("Photo: AP") are noise in a search index.
+    include_captions: bool = False
 
 
 @dataclass(frozen=True)

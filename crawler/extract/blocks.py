@@ -1,0 +1,218 @@
+"""Cut a page into text blocks: the paragraph-sized units the body stage scores.
+
+One ``iterwalk`` over the tree produces, in document order, every run of text
+that a browser would show as its own line: the text of a ``p``, ``li``, ``td``,
+heading..., or a run of a ``div``/``td`` between two ``<br>``s (2000s portals
+write whole articles as one ``td`` with ``<br><br>&nbsp;&nbsp;`` between
+paragraphs).  Each block remembers the element that owns it, how much of its
+text sits inside links, and whether it lies inside an element whose tag,
+class or id says boilerplate (``nav``, ``footer``, ``class="share-bar"``).
+Imports stdlib and lxml only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+
+from .text import CJK_RE, normalize_space
+
+# Elements whose text is never article text.
+DROP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
+    "embed", "button", "select", "input", "textarea", "option", "map", "audio",
+    "video", "head", "title", "meta", "link", "marquee", "dialog",
+})
+# Elements that start a new line (the CSS display:block family plus table parts).
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "center", "dd", "details",
+    "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
+    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html",
+    "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "caption", "legend",
+})
+# Tags that are boilerplate wherever they sit below the chosen container.
+BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "header", "form", "menu"})
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Figures and their captions: kept only with ExtractOptions(include_captions=True).
+CAPTION_TAGS = frozenset({"figure", "figcaption"})
+_CAPTION_WORDS = frozenset("caption captions credit credits gallery slideshow carousel".split())
+
+# class/id words of boilerplate containers (English and pinyin, as portals
+# name them).  Matched against whole words of the class/id split at -_ and
+# case changes, so "photo" does not hit "hot" and "header" does not hit "head".
+_NEGATIVE_WORDS = frozenset("""
+    comment comments commentlist respond reply replies disqus discuss footer foot sidebar
+    sidebars aside widget widgets share shares sharing sharebar social socials related
+    recommend recommended recommendation promo promos promotion advert adverts
+    advertisement advertising ad ads adv advs adsense banner sponsor sponsored newsletter
+    subscribe subscription signup cookie cookies consent gdpr popup modal breadcrumb
+    breadcrumbs crumb crumbs nav navbar navigation menu pagination pager toolbar
+    tools print login masthead rss hot rank ranking copyright disclaimer outbrain
+    taboola trending popular tags tagcloud byline skip shoutbox remark more
+    xgxw xiangguan tuijian fenxiang pinglun paihang remen dibu daohang
+    location position weizhi guanggao gg
+""".split())
+# Words that make a container likely to hold the article.
+_POSITIVE_WORDS = frozenset("""
+    article articles articlebody body content contents entry main post story text
+    detail details zoom news newstext artibody article_content maintext bodytext
+    postbody entrycontent storybody cont con zw zhengwen neirong wenzhang
+""".split())
+_WORD_SPLIT_RE = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+@dataclass
+class Block:
+    """One line of visible text and the facts the scorer needs about it."""
+
+    owner: lxml.html.HtmlElement
+    text: str
+    link_chars: int
+    tag: str
+    # Boilerplate elements (by tag or class/id) between the owner and the root.
+    flagged: tuple[lxml.html.HtmlElement, ...] = ()
+    weight: float = 0.0
+    ancestors: list[lxml.html.HtmlElement] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+    @property
+    def link_density(self) -> float:
+        return min(1.0, self.link_chars / len(self.text)) if self.text else 0.0
+
+    @property
+    def cjk(self) -> int:
+        return len(CJK_RE.findall(self.text))
+
+
+def class_words(el: lxml.html.HtmlElement) -> list[str]:
+    """The lower-cased words of an element's class and id attributes."""
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if not raw.strip():
+        return []
+    return [w.lower() for w in _WORD_SPLIT_RE.split(raw) if w]
+
+
+def class_verdict(el: lxml.html.HtmlElement) -> int:
+    """+1 for a container named like an article, -1 like boilerplate, else 0."""
+    words = class_words(el)
+    if not words:
+        return 0
+    if any(w in _NEGATIVE_WORDS for w in words):
+        return -1
+    if any(w in _POSITIVE_WORDS for w in words):
+        return 1
+    return 0
+
+
+def is_hidden(el: lxml.html.HtmlElement) -> bool:
+    """Whether the element is hidden from readers by attribute or inline style."""
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return bool(style and _HIDDEN_STYLE_RE.search(style))
+
+
+def is_flagged(el: lxml.html.HtmlElement, tag: str, captions: bool) -> bool:
+    """Whether the element looks like a boilerplate container."""
+    if tag in BOILERPLATE_TAGS:
+        return True
+    if not captions and (tag in CAPTION_TAGS
+                         or any(w in _CAPTION_WORDS for w in class_words(el))):
+        return True
+    if el.get("role") in ("navigation", "complementary", "contentinfo", "banner"):
+        return True
+    return class_verdict(el) < 0
+
+
+def drop_invisible(root: lxml.html.HtmlElement) -> None:
+    """Remove elements whose text no reader sees (scripts, hidden blocks)."""
+    doomed = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            doomed.append(el)
+        elif tag in DROP_TAGS or is_hidden(el):
+            doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        _keep_tail(el)
+        parent.remove(el)
+
+
+def _keep_tail(el: lxml.html.HtmlElement) -> None:
+    tail = el.tail
+    if not tail:
+        return
+    prev = el.getprevious()
+    if prev is not None:
+        prev.tail = (prev.tail or "") + tail
+    else:
+        parent = el.getparent()
+        parent.text = (parent.text or "") + tail
+
+
+def collect_blocks(root: lxml.html.HtmlElement, captions: bool = False) -> list[Block]:
+    """Return the page's visible text blocks in document order.
+
+    With ``captions`` false, figures and caption boxes count as boilerplate.
+    """
+    blocks: list[Block] = []
+    owners: list[lxml.html.HtmlElement] = [root]
+    flagged: list[lxml.html.HtmlElement] = []
+    buffer: list[str] = []
+    link_depth = 0
+    link_chars = 0
+
+    def flush() -> None:
+        nonlocal link_chars
+        if buffer:
+            text = normalize_space("".join(buffer))
+            if text:
+                owner = owners[-1]
+                blocks.append(Block(owner, text, min(link_chars, len(text)), owner.tag,
+                                    tuple(flagged)))
+            buffer.clear()
+        link_chars = 0
+
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                flush()
+                owners.append(el)
+                if is_flagged(el, tag, captions):
+                    flagged.append(el)
+            elif tag == "br":
+                flush()
+            elif tag == "a":
+                link_depth += 1
+            text = el.text
+            if text:
+                buffer.append(text)
+                if link_depth:
+                    link_chars += len(text.strip())
+        else:
+            if tag in BLOCK_TAGS:
+                flush()
+                owners.pop()
+                if flagged and flagged[-1] is el:
+                    flagged.pop()
+            elif tag == "a":
+                link_depth -= 1
+            tail = el.tail
+            if tail:
+                buffer.append(tail)
+                if link_depth:
+                    link_chars += len(tail.strip())
+    flush()
+    return blocks

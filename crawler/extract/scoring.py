@@ -1,0 +1,122 @@
+"""Score text blocks and the containers holding them; pick the article's container.
+
+A block's weight says how much it looks like article prose: long, few links,
+sentence punctuation (CJK or Latin).  Link lists, "share", "上一篇" and
+copyright lines weigh negatively.  Every element's score is the sum of the
+weights of the blocks below it, times a factor from its tag and class/id; the
+best-scoring element is the smallest one that holds the prose and not the
+lists around it.  Lengths count CJK characters twice, since one ideograph
+carries about as much as a short Latin word.  Imports stdlib and lxml only.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+
+from .blocks import Block, class_verdict
+
+# A block of this many weighted characters (CJK counted twice) with few links
+# is prose on its own; below it, prose only with sentence punctuation.
+# 80 is about one English sentence or 40 Chinese characters.
+MIN_PROSE_WEIGHT = 80
+MIN_SHORT_PROSE_WEIGHT = 30
+# Above this share of linked text a block is navigation.  0.3 keeps body
+# paragraphs that link a name or two; teaser lists run at 0.8-1.0.
+MAX_PROSE_LINK_DENSITY = 0.3
+MIN_LIST_LINK_DENSITY = 0.5
+# Penalty per weighted linked character of a link-list block, and per block
+# of short non-prose text (labels, dates, buttons).
+LINK_PENALTY_PER_CHAR = 0.7
+SHORT_BLOCK_PENALTY = 3.0
+BOILERPLATE_PENALTY = 15.0
+# Container factors from the tag and class/id.
+POSITIVE_CLASS_FACTOR = 1.25
+NEGATIVE_CLASS_FACTOR = 0.4
+ARTICLE_TAG_FACTOR = 1.15
+ARTICLE_BODY_FACTOR = 1.5
+
+PROSE_PUNCT_RE = re.compile(r"[.!?;:,，。！？；：、」”)]")
+SENTENCE_END_RE = re.compile(r"[.!?。！？…”\"'」)）]\s*$")
+
+# Lines that are boilerplate whatever page they sit on (checked on short
+# blocks only: a paragraph that quotes "all rights reserved" stays prose).
+BOILERPLATE_RE = re.compile(
+    r"©|&copy;|copyright|all rights reserved|版权所有|版权声明|icp[备证]|ICP[备证]|"
+    r"京公网安备|上一篇|下一篇|上一页|下一页|打印本页|打印此文|关闭窗口|分享到|"
+    r"返回顶部|收藏本文|推荐给朋友|点击排行|相关新闻|相关阅读|相关文章|延伸阅读|"
+    r"责任编辑|编辑[:：]|网友评论|发表评论|我要评论|sign up|subscribe|newsletter|"
+    r"share this|share on|follow us|read more|related (?:stories|articles|posts)|"
+    r"click here|cookie|advertisement|^advert|sponsored",
+    re.IGNORECASE,
+)
+# Short blocks longer than this are judged as prose, never as boilerplate lines.
+MAX_BOILERPLATE_LINE_WEIGHT = 160
+
+
+def text_weight(block: Block) -> int:
+    """Length in characters with CJK characters counted twice."""
+    return block.length + block.cjk
+
+
+def weigh_block(block: Block) -> float:
+    """Return how much ``block`` looks like article prose (negative: boilerplate)."""
+    weight = text_weight(block)
+    density = block.link_density
+    if weight < MAX_BOILERPLATE_LINE_WEIGHT and BOILERPLATE_RE.search(block.text):
+        return -BOILERPLATE_PENALTY
+    if density > MIN_LIST_LINK_DENSITY:
+        return -(weight * density * LINK_PENALTY_PER_CHAR) - SHORT_BLOCK_PENALTY
+    if density <= MAX_PROSE_LINK_DENSITY:
+        punct = len(PROSE_PUNCT_RE.findall(block.text))
+        if weight >= MIN_PROSE_WEIGHT and punct:
+            return weight * (1 - density)
+        if weight >= MIN_SHORT_PROSE_WEIGHT and punct and SENTENCE_END_RE.search(block.text):
+            return weight * (1 - density) * 0.5
+        if weight >= MIN_PROSE_WEIGHT * 2:
+            return weight * (1 - density) * 0.5
+    return -SHORT_BLOCK_PENALTY
+
+
+def container_factor(el: lxml.html.HtmlElement) -> float:
+    """Multiplier of an element's score from its tag and naming."""
+    factor = 1.0
+    verdict = class_verdict(el)
+    if verdict > 0:
+        factor *= POSITIVE_CLASS_FACTOR
+    elif verdict < 0:
+        factor *= NEGATIVE_CLASS_FACTOR
+    if el.tag == "article":
+        factor *= ARTICLE_TAG_FACTOR
+    if (el.get("itemprop") or "").lower() == "articlebody":
+        factor *= ARTICLE_BODY_FACTOR
+    return factor
+
+
+def score_candidates(blocks: list[Block]) -> dict[lxml.html.HtmlElement, float]:
+    """Weigh every block and add its weight to its owner and every ancestor.
+
+    Sets ``block.weight`` and ``block.ancestors`` (owner first, root last) and
+    returns each element's score, factored by its tag and naming.  An
+    element's score is then the prose it holds minus the boilerplate it holds,
+    so the best one is the smallest subtree with all of the article.
+    """
+    raw: dict[lxml.html.HtmlElement, float] = {}
+    chains: dict[lxml.html.HtmlElement, list[lxml.html.HtmlElement]] = {}
+    for block in blocks:
+        block.weight = weigh_block(block)
+        chain = chains.get(block.owner)
+        if chain is None:
+            chain = [block.owner, *block.owner.iterancestors()]
+            chains[block.owner] = chain
+        block.ancestors = chain
+        for el in chain:
+            raw[el] = raw.get(el, 0.0) + block.weight
+    return {el: score * container_factor(el) for el, score in raw.items() if score > 0}
+
+
+def pick_container(scores: dict[lxml.html.HtmlElement, float]) -> list[lxml.html.HtmlElement]:
+    """Return the containers of the article body in document order ([] for none)."""
+    best = max(scores, key=scores.__getitem__, default=None)
+    return [best] if best is not None else []
