@@ -189,3 +189,23 @@ def test_plugins_dir_shim_exposes_the_hook() -> None:
     [shim_path] = archive.browse.PLUGINS_DIR.glob("*.py")
     shim = module_from_path(str(shim_path), name=shim_path.name)
     assert shim.prepare_connection is archive.datasette_plugin.prepare_connection
+
+
+def test_metadata_applies_to_any_archive_file_name(archive_path: Path, plugin: None) -> None:
+    renamed = archive_path.with_name("newsarchive-demo.db")
+    archive_path.rename(renamed)
+
+    async def run() -> Any:
+        ds = Datasette([str(renamed)])  # no --metadata at all
+        try:
+            await ds.invoke_startup()
+            response = await ds.client.get(
+                "/newsarchive-demo/articles.json?_search=科学发展观&_shape=array"
+            )
+            assert response.status_code == 200, response.text
+            return response.json()
+        finally:
+            for database in ds.databases.values():
+                database.close()
+
+    assert [row["key"] for row in asyncio.run(run())] == [ZH_URL]
