@@ -1,0 +1,201 @@
+"""Breadcrumbs: the section path of an article, from text, link lists or JSON-LD.
+
+``split_breadcrumb`` reads text trails (``当前位置:首页 >> 新闻 >> 正文``,
+``Home › World › Asia``); ``breadcrumb_from_element`` reads a breadcrumb
+container's links; ``breadcrumb_from_json_ld`` reads a BreadcrumbList.
+``clean_breadcrumb`` drops the home entry, ``正文`` and the article's own
+title, so the last element left is the section.  Imports stdlib and lxml.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+import lxml.etree
+import lxml.html
+
+from .page import PageContext
+from .tags import ld_first, ld_text
+from .text import normalize_space
+
+# A trail longer than this is a menu or a sentence, not a breadcrumb.
+MAX_BREADCRUMB_CHARS = 200
+MAX_CRUMB_CHARS = 40
+MAX_CRUMBS = 8
+
+_PREFIX_RE = re.compile(
+    r"^\s*(?:您现在的位置|你现在的位置|您当前的位置|您的位置|你的位置|当前位置|现在位置|所在位置"
+    r"|当前栏目|位置|you are here|current location|location)\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+_SEPARATOR_RE = re.compile(r"\s*(?:>>|->|-->|＞＞|>|»|›|→|＞|/|\\|::|·|\|)\s*")
+_STRONG_SEPARATOR_RE = re.compile(r">|»|›|→|＞")
+_HOME_RE = re.compile(
+    r"^(?:首页|主页|网站首页|本站首页|返回首页|home|homepage|home page|startseite|accueil|inicio"
+    r"|главная|ホーム|トップ|홈)$", re.IGNORECASE,
+)
+_ARTICLE_RE = re.compile(r"^(?:正文|内容|详细内容|文章内容|正文内容|article|story|浏览文章|阅读文章)$",
+                         re.IGNORECASE)
+_CONTAINER_RE = re.compile(r"breadcrumb|crumb|location|position|weizhi|dqwz|curpos|path(?!ing)",
+                           re.IGNORECASE)
+
+
+def is_breadcrumb_container(element: lxml.html.HtmlElement) -> bool:
+    """True when the element's class, id or aria-label names a breadcrumb."""
+    marks = " ".join(element.get(name) or "" for name in ("class", "id", "aria-label"))
+    return bool(_CONTAINER_RE.search(marks[:300]))
+
+
+def split_breadcrumb(text: str) -> tuple[str, ...] | None:
+    """Return the crumbs of a text trail, or None when ``text`` is no trail.
+
+    A trail starts with a location label (``当前位置：``) or a home entry and
+    has at least one strong separator (``>``, ``»``, ``›``).
+    """
+    text = normalize_space(text)
+    if not text or len(text) > MAX_BREADCRUMB_CHARS:
+        return None
+    labelled = _PREFIX_RE.match(text)
+    rest = text[labelled.end():] if labelled else text
+    parts = [p for p in _SEPARATOR_RE.split(rest) if p]
+    if not _STRONG_SEPARATOR_RE.search(rest) and not labelled:
+        return None
+    if not labelled and not (parts and _HOME_RE.match(parts[0])):
+        return None
+    if not parts or any(len(p) > MAX_CRUMB_CHARS for p in parts):
+        return None
+    return tuple(parts)
+
+
+def breadcrumb_from_element(element: lxml.html.HtmlElement) -> tuple[str, ...] | None:
+    """Return the crumbs of a breadcrumb container: its link texts plus a trailing text."""
+    text = normalize_space(element.text_content()[: MAX_BREADCRUMB_CHARS * 2])
+    if not text or len(text) > MAX_BREADCRUMB_CHARS:
+        return None
+    links = [normalize_space(a.text_content()) for a in element.iter("a")]
+    links = [link for link in links if link]
+    from_text = split_breadcrumb(text)
+    if from_text and len(from_text) >= len(links):
+        return from_text
+    if len(links) < 2 and not from_text:
+        return None
+    tail = _trailing_text(element, text)
+    crumbs = [_PREFIX_RE.sub("", link) for link in links] + ([tail] if tail else [])
+    crumbs = [c for c in crumbs if c]
+    if not crumbs or any(len(c) > MAX_CRUMB_CHARS for c in crumbs):
+        return from_text
+    return tuple(crumbs)
+
+
+def _trailing_text(element: lxml.html.HtmlElement, text: str) -> str:
+    anchors = list(element.iter("a"))
+    if not anchors:
+        return ""
+    last = normalize_space(anchors[-1].text_content())
+    index = text.rfind(last) if last else -1
+    tail = text[index + len(last):] if index >= 0 else ""
+    return _SEPARATOR_RE.sub(" ", tail).strip()
+
+
+def breadcrumb_from_json_ld(objects: tuple[dict[str, Any], ...]) -> tuple[str, ...] | None:
+    """Return the names of the first JSON-LD BreadcrumbList, in position order."""
+    for obj in objects:
+        types = obj.get("@type")
+        if "BreadcrumbList" not in (types if isinstance(types, list) else [types]):
+            continue
+        items = obj.get("itemListElement")
+        if not isinstance(items, list):
+            continue
+        named: list[tuple[float, str]] = []
+        for rank, item in enumerate(items):
+            name = _crumb_name(item)
+            if name:
+                position = item.get("position") if isinstance(item, dict) else None
+                named.append((_number(position, rank), name))
+        if named:
+            return tuple(name for _, name in sorted(named, key=lambda pair: pair[0]))
+    return None
+
+
+def _crumb_name(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    name = item.get("name")
+    inner = item.get("item")
+    if not isinstance(name, str) and isinstance(inner, dict):
+        name = inner.get("name")
+    return normalize_space(name)[:MAX_CRUMB_CHARS * 2] if isinstance(name, str) else None
+
+
+def _number(value: Any, default: int) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float(default)
+
+
+def clean_breadcrumb(crumbs: tuple[str, ...], title: str | None) -> tuple[str, ...]:
+    """Drop the home entry, ``正文`` and the article title; return at most MAX_CRUMBS."""
+    title_key = _key(title or "")
+    kept: list[str] = []
+    for crumb in crumbs:
+        crumb = crumb.strip(" :：-–—|")
+        key = _key(crumb)
+        if not key or _HOME_RE.match(crumb) or _ARTICLE_RE.match(crumb):
+            continue
+        if title_key and (key == title_key or len(key) > 8 and key in title_key):
+            continue
+        if len(crumb) > MAX_CRUMB_CHARS or crumb in kept:
+            continue
+        kept.append(crumb)
+    return tuple(kept[:MAX_CRUMBS])
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+_CONTAINER_XPATH = (
+    "//body//*[@class or @id or @aria-label][contains(translate(concat(@class, ' ', @id, ' ',"
+    " @aria-label), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'crumb')"
+    " or contains(@class, 'weizhi') or contains(@id, 'weizhi') or contains(@class, 'dqwz')"
+    " or contains(@class, 'location') or contains(@id, 'location')"
+    " or contains(@class, 'position') or contains(@id, 'position')]"
+)
+MAX_CONTAINERS = 6
+
+
+def choose_breadcrumb(context: PageContext) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+    """Return (breadcrumb, section, the visible breadcrumb lines) of the page."""
+    title = context.title.text if context.title else None
+    for crumbs, line in _trails(context):
+        cleaned = clean_breadcrumb(crumbs, title)
+        if cleaned:
+            return cleaned, cleaned[-1], (line,) if line else ()
+    section = ld_text(ld_first(context.articles, "articleSection"))
+    section = section or context.tags.first("article:section")
+    return (), (section[:MAX_CRUMB_CHARS] if section else None), ()
+
+
+def _trails(context: PageContext) -> Iterator[tuple[tuple[str, ...], str | None]]:
+    from_json_ld = breadcrumb_from_json_ld(context.doc.json_ld)
+    if from_json_ld:
+        yield from_json_ld, None
+    for line in context.labelled_lines:
+        if _PREFIX_RE.match(line.plain):
+            crumbs = split_breadcrumb(line.plain)
+            if crumbs:
+                yield crumbs, line.plain
+    try:
+        containers = context.doc.root.xpath(_CONTAINER_XPATH)
+    except lxml.etree.XPathError:
+        containers = []
+    for element in containers[:MAX_CONTAINERS] if isinstance(containers, list) else []:
+        crumbs = breadcrumb_from_element(element)
+        if crumbs:
+            yield crumbs, normalize_space(element.text_content()[:MAX_BREADCRUMB_CHARS * 2])
+    for line in context.lines:
+        crumbs = split_breadcrumb(line.plain)
+        if crumbs:
+            yield crumbs, line.plain

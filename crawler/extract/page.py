@@ -1,0 +1,259 @@
+"""The page context of the metadata stage: tags, headline, nearby lines and bylines.
+
+``read_context`` does the tree work once — tags and JSON-LD, the headline,
+the text lines around it and the short labelled lines elsewhere — so that
+the choosers (dates, people, breadcrumbs, links) only look at plain values.
+Imports stdlib and lxml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import lxml.etree
+import lxml.html
+
+from .bylines import Byline, parse_byline
+from .parse import Document
+from .regions import Line, block_of, collect_lines, find_labelled_blocks, headline_region
+from .tags import PageTags, article_objects, collect_tags, ld_first, ld_text
+from .text import normalize_space
+from .titles import TitleCandidate, choose_title, title_key
+
+MAX_HEADING_CANDIDATES = 40
+MAX_HEADING_CHARS = 250
+# Text sampled for language detection: headline, nearby lines, first paragraphs.
+MAX_SAMPLE_PARAGRAPHS = 30
+# Far bylines (labelled lines outside the headline region) count as this
+# many lines away; a byline before the headline counts 3 lines extra.
+FAR_LINE_DISTANCE = 40
+BEFORE_HEADLINE_PENALTY = 3
+# Label blocks outside the headline region are walked with this budget.
+MAX_LABEL_BLOCK_EVENTS = 200
+# A line with a date but no label is a byline only when this short; longer
+# ones are prose that starts with a date ("2009年9月4日，教育部...").
+MAX_UNLABELLED_DATE_LINE_CHARS = 60
+
+# Labels whose presence makes a short text node worth reading anywhere.
+LABEL_NEEDLES = (
+    "来源", "稿源", "出处", "转自", "作者", "记者", "编辑", "责编", "发布时间", "发表于", "发布日期",
+    "日期：", "日期:", "时间：", "时间:", "当前位置", "您的位置", "你的位置", "您现在的位置", "所在位置",
+    "Source:", "SOURCE:",
+)
+_HEADING_XPATH = (
+    "(//body//h1)[position() <= 5] | (//body//h2)[position() <= 8]"
+    " | //body//*[@class or @id][contains(translate(concat(@class, ' ', @id),"
+    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'title')"
+    " or contains(translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+    " 'abcdefghijklmnopqrstuvwxyz'), 'headline') or contains(@class, 'biaoti')"
+    " or contains(@id, 'biaoti')]"
+    " | //body//font[@size >= 4 or starts-with(@size, '+')]"
+    " | //body//*[contains(@style, 'font-size')]"
+)
+_FONT_SIZE_RE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem)", re.IGNORECASE)
+# Inline font sizes at or above these mark a headline in table layouts.
+MIN_HEADLINE_FONT_SIZES = {"px": 18.0, "pt": 14.0, "em": 1.4, "rem": 1.4}
+_SITE_NAME_TYPES = frozenset({"organization", "newsmediaorganization", "website"})
+
+
+@dataclass(frozen=True)
+class FoundByline:
+    """A byline line, what it says, and how far it stands from the headline."""
+
+    line: Line
+    byline: Byline
+    distance: int
+
+
+@dataclass
+class PageContext:
+    """What the metadata choosers read; built by ``read_context``."""
+
+    doc: Document
+    tags: PageTags
+    articles: list[dict[str, Any]]
+    site_names: tuple[str, ...]
+    title: TitleCandidate | None
+    headline: lxml.html.HtmlElement | None
+    lines: list[Line]
+    headline_index: int
+    labelled_lines: list[Line]
+    declared_language: str | None
+    sample_text: str
+    bylines: list[FoundByline] = field(default_factory=list)
+
+    def read_bylines(self, chinese: bool, month_first: bool) -> None:
+        """Parse the lines near the headline and the labelled lines into ``bylines``."""
+        found: list[FoundByline] = []
+        seen: set[str] = set()
+        for index, line in enumerate(self.lines):
+            if index == self.headline_index or line.text in seen:
+                continue
+            seen.add(line.text)
+            distance = self._distance(index)
+            self._add_byline(found, line, distance, chinese, month_first)
+        for line in self.labelled_lines:
+            if line.text not in seen:
+                seen.add(line.text)
+                self._add_byline(found, line, FAR_LINE_DISTANCE, chinese, month_first)
+        self.bylines = sorted(found, key=lambda b: b.distance)
+
+    def _distance(self, index: int) -> int:
+        if self.headline_index < 0:
+            return index + BEFORE_HEADLINE_PENALTY
+        if index > self.headline_index:
+            return index - self.headline_index
+        return self.headline_index - index + BEFORE_HEADLINE_PENALTY
+
+    @staticmethod
+    def _add_byline(found: list[FoundByline], line: Line, distance: int, chinese: bool,
+                    month_first: bool) -> None:
+        byline = parse_byline(line.text, chinese, month_first)
+        if byline.empty:
+            return
+        if not (byline.sources or byline.authors or byline.editors or byline.labelled_date):
+            if len(line.plain) > MAX_UNLABELLED_DATE_LINE_CHARS:
+                return
+        found.append(FoundByline(line, byline, distance))
+
+    def boilerplate_lines(self) -> tuple[str, ...]:
+        """Return the headline line and the byline lines, as plain text."""
+        out: list[str] = []
+        if 0 <= self.headline_index < len(self.lines):
+            out.append(self.lines[self.headline_index].plain)
+        out.extend(b.line.plain for b in self.bylines
+                   if b.distance < FAR_LINE_DISTANCE or b.byline.editors or b.byline.sources)
+        return tuple(out)
+
+
+def read_context(doc: Document) -> PageContext:
+    """Read the tree once for everything the metadata choosers need."""
+    root = doc.root
+    tags = collect_tags(root)
+    articles = article_objects(doc.json_ld)
+    site_names = _site_names(tags, doc.json_ld, articles)
+    title = choose_title(_title_candidates(root, tags, articles), tags.title, site_names)
+    headline = _headline_element(root, title)
+    if headline is not None:
+        lines, headline_index = collect_lines(headline_region(headline), headline)
+    else:
+        body = root.find("body")
+        lines, headline_index = (collect_lines(body) if body is not None else ([], -1))
+    return PageContext(
+        doc=doc, tags=tags, articles=articles, site_names=site_names, title=title,
+        headline=headline, lines=lines, headline_index=headline_index,
+        labelled_lines=_labelled_lines(root),
+        declared_language=_declared_language(doc, tags, articles),
+        sample_text=_sample_text(root, title, lines),
+    )
+
+
+def _site_names(tags: PageTags, objects: tuple[dict[str, Any], ...],
+                articles: list[dict[str, Any]]) -> tuple[str, ...]:
+    names = [tags.first("og:site_name"), tags.first("application-name"),
+             tags.first("apple-mobile-web-app-title"), ld_text(ld_first(articles, "publisher"))]
+    for obj in objects:
+        types = obj.get("@type")
+        type_names = [t.lower() for t in (types if isinstance(types, list) else [types])
+                      if isinstance(t, str)]
+        if any(t in _SITE_NAME_TYPES for t in type_names):
+            names.append(ld_text(obj.get("name")))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _title_candidates(root: lxml.html.HtmlElement, tags: PageTags,
+                      articles: list[dict[str, Any]]) -> list[TitleCandidate]:
+    candidates = [
+        TitleCandidate(text, label) for text, label in (
+            (ld_text(ld_first(articles, "headline")) or ld_text(ld_first(articles, "name")),
+             "json-ld"),
+            (tags.first("og:title"), "meta:og"),
+            (tags.first("twitter:title"), "meta:twitter"),
+        ) if text
+    ]
+    try:
+        elements = root.xpath(_HEADING_XPATH)
+    except lxml.etree.XPathError:
+        elements = []
+    seen: set[Any] = set()
+    for element in elements if isinstance(elements, list) else []:
+        if len(seen) >= MAX_HEADING_CANDIDATES or element in seen:
+            continue
+        seen.add(element)
+        label = _heading_label(element)
+        if label is None:
+            continue
+        text = normalize_space(element.text_content()[: MAX_HEADING_CHARS * 2])
+        if 0 < len(text) <= MAX_HEADING_CHARS:
+            candidates.append(TitleCandidate(text, label, element))
+    return candidates
+
+
+def _heading_label(element: lxml.html.HtmlElement) -> str | None:
+    if element.tag == "h1":
+        return "h1"
+    style = element.get("style") or ""
+    if "font-size" in style and element.tag not in ("h2",):
+        match = _FONT_SIZE_RE.search(style[:500])
+        if match is None:
+            return None
+        size, unit = float(match.group(1)), match.group(2).lower()
+        return "heading" if size >= MIN_HEADLINE_FONT_SIZES[unit] else None
+    if element.tag in ("body", "html", "a", "li", "ul", "ol", "table", "img", "input", "meta"):
+        return None
+    return "heading"
+
+
+def _headline_element(root: lxml.html.HtmlElement,
+                      title: TitleCandidate | None) -> lxml.html.HtmlElement | None:
+    if title is None:
+        return None
+    if title.element is not None:
+        return title.element
+    try:
+        hits = root.xpath("//body//text()[normalize-space(.) = $t]", t=title.text)
+    except lxml.etree.XPathError:
+        return None
+    for hit in hits if isinstance(hits, list) else []:
+        holder = hit.getparent() if isinstance(hit, lxml.etree._ElementUnicodeResult) else None
+        if holder is not None and hit.is_tail:
+            holder = holder.getparent()
+        if holder is not None and holder.tag not in ("title", "a", "option", "script"):
+            return block_of(holder) or holder
+    return None
+
+
+def _labelled_lines(root: lxml.html.HtmlElement) -> list[Line]:
+    out: list[Line] = []
+    for block in find_labelled_blocks(root, LABEL_NEEDLES):
+        lines, _ = collect_lines(block, max_events=MAX_LABEL_BLOCK_EVENTS)
+        out.extend(line for line in lines if any(n in line.text for n in LABEL_NEEDLES))
+    return out
+
+
+def _declared_language(doc: Document, tags: PageTags,
+                       articles: list[dict[str, Any]]) -> str | None:
+    header = next((v for k, v in doc.headers.items() if k.lower() == "content-language"), None)
+    for value in (tags.html_lang, tags.first("content-language", "dc.language", "language"),
+                  header, tags.first("og:locale"), ld_text(ld_first(articles, "inLanguage"))):
+        if value and value.strip():
+            return value.split(",")[0].strip()
+    return None
+
+
+def _sample_text(root: lxml.html.HtmlElement, title: TitleCandidate | None,
+                 lines: list[Line]) -> str:
+    parts = [title.text] if title else []
+    parts.extend(line.plain for line in lines)
+    for index, paragraph in enumerate(root.iter("p")):
+        if index >= MAX_SAMPLE_PARAGRAPHS:
+            break
+        parts.append(paragraph.text_content()[:400])
+    return " ".join(parts)
+
+
+def title_matches(text: str, title: TitleCandidate | None) -> bool:
+    """True when ``text`` is the headline (compared without spaces and punctuation)."""
+    return bool(title) and title_key(text) == title_key(title.text if title else "")

@@ -1,0 +1,173 @@
+"""Regions: the visible text lines of a bounded part of the page, read without changing it.
+
+Walking a whole 300 KB page in Python costs more than parsing it, so the
+metadata stage reads text lines only around the headline
+(``headline_region``) and finds labelled lines elsewhere with XPath string
+tests that run inside libxml2 (``find_labelled_blocks``).  A line is the text
+between two block boundaries; a run of spaces that holds ``&nbsp;`` or an
+ideographic space is kept as two spaces, because old portals separate byline
+fields with them.  Imports stdlib and lxml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+
+# The headline region grows up to this many ancestor levels while it holds
+# at most MAX_REGION_ELEMENTS elements (a table-layout byline sits 2-4 levels
+# above the headline cell; a whole-page container is far above 1500).
+MAX_REGION_LEVELS = 4
+MAX_REGION_ELEMENTS = 1500
+# Lines kept after the headline line; bylines follow within a few lines.
+LINES_AFTER_HEADLINE = 12
+# Walk budget when no headline element is known (start of <body>).
+MAX_WALK_EVENTS = 3000
+MAX_LINE_CHARS = 400
+# Text nodes longer than this are prose, not labels.
+MAX_LABEL_NODE_CHARS = 200
+MAX_LABELLED_BLOCKS = 40
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body br center dd div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot "
+    "th thead tr ul".split()
+)
+SKIP_TAGS = frozenset("script style noscript select option textarea iframe head template svg".split())
+
+_GAP_RE = re.compile(r"\s*[\u00a0\u3000][\s\u00a0\u3000]*|\s+")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One visible text line and the block element it belongs to."""
+
+    text: str
+    element: lxml.html.HtmlElement
+
+    @property
+    def plain(self) -> str:
+        """The line with every whitespace run collapsed to one space."""
+        return " ".join(self.text.split())
+
+
+def _gap(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return "  " if len(run) > 1 and ("\u00a0" in run or "\u3000" in run) else " "
+
+
+def headline_region(headline: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """Return the largest close ancestor of ``headline`` that is still small."""
+    region = headline
+    for _ in range(MAX_REGION_LEVELS):
+        parent = region.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        size = parent.xpath("count(.//*)")
+        if not isinstance(size, float) or size > MAX_REGION_ELEMENTS:
+            break
+        region = parent
+    return region
+
+
+def collect_lines(region: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement | None = None,
+                  max_events: int = MAX_WALK_EVENTS) -> tuple[list[Line], int]:
+    """Return the text lines of ``region`` and the index of the first line of ``anchor``.
+
+    The walk stops LINES_AFTER_HEADLINE lines after the anchor, or after
+    ``max_events`` elements; the index is -1 when the anchor was not met.
+    """
+    lines: list[Line] = []
+    parts: list[str] = []
+    owner = region
+    anchor_index = -1
+    skipping = 0
+    events = 0
+
+    def flush(next_owner: lxml.html.HtmlElement) -> None:
+        nonlocal parts, owner
+        if parts:
+            text = _GAP_RE.sub(_gap, "".join(parts)).strip()[:MAX_LINE_CHARS]
+            if text:
+                lines.append(Line(text, owner))
+            parts = []
+        owner = next_owner
+
+    for event, element in lxml.etree.iterwalk(region, events=("start", "end")):
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            events += 1
+            if tag in SKIP_TAGS or skipping:
+                skipping += tag in SKIP_TAGS
+                continue
+            if tag in BLOCK_TAGS or element is anchor:
+                flush(element)
+            if element is anchor:
+                anchor_index = len(lines)
+            if element.text:
+                parts.append(element.text)
+            continue
+        if tag in SKIP_TAGS:
+            skipping -= 1
+        if skipping:
+            continue
+        if tag in BLOCK_TAGS or element is anchor:
+            flush(element.getparent() if element.getparent() is not None else region)
+        if element.tail and element is not region:
+            parts.append(element.tail)
+        if anchor_index >= 0 and len(lines) > anchor_index + LINES_AFTER_HEADLINE:
+            break
+        if events > max_events:
+            break
+    flush(region)
+    return lines, anchor_index
+
+
+_LABEL_XPATH_TEMPLATE = (
+    "//body//text()[string-length(.) < {limit}][{tests}]"
+)
+
+
+def find_labelled_blocks(root: lxml.html.HtmlElement,
+                         needles: tuple[str, ...]) -> list[lxml.html.HtmlElement]:
+    """Return the block elements holding a short text node that contains a needle.
+
+    The string tests run in libxml2, so this costs one C-level pass however
+    large the page is.  Blocks are returned in document order, without repeats.
+    """
+    tests = " or ".join(f"contains(., '{n}')" for n in needles if "'" not in n)
+    xpath = _LABEL_XPATH_TEMPLATE.format(limit=MAX_LABEL_NODE_CHARS, tests=tests)
+    blocks: list[lxml.html.HtmlElement] = []
+    try:
+        hits = root.xpath(xpath)
+    except lxml.etree.XPathError:
+        return blocks
+    if not isinstance(hits, list):
+        return blocks
+    for hit in hits:
+        holder = hit.getparent() if isinstance(hit, lxml.etree._ElementUnicodeResult) else None
+        if holder is not None and hit.is_tail:
+            holder = holder.getparent()
+        block = block_of(holder) if holder is not None else None
+        if block is not None and block not in blocks:
+            blocks.append(block)
+        if len(blocks) >= MAX_LABELLED_BLOCKS:
+            break
+    return blocks
+
+
+def block_of(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """Return the nearest block-level element at or above ``element`` (not <body>)."""
+    current: lxml.html.HtmlElement | None = element
+    while current is not None and current.tag not in BLOCK_TAGS:
+        if current.tag in SKIP_TAGS:
+            return None
+        current = current.getparent()
+    if current is None or current.tag == "body":
+        return None
+    return current
