@@ -67,17 +67,39 @@ _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.
 
 
 @dataclass
-class Block:
-    """One line of visible text and the facts the scorer needs about it."""
+class Line:
+    """One line of a block: text up to a ``<br>`` or the block's end."""
 
-    owner: lxml.html.HtmlElement
     text: str
     link_chars: int
+
+    @property
+    def link_density(self) -> float:
+        return min(1.0, self.link_chars / len(self.text)) if self.text else 0.0
+
+
+@dataclass
+class Block:
+    """A run of visible text between block boundaries, and what the scorer needs.
+
+    ``<br>`` does not end a block: hard-wrapped 2000s pages put a ``<br>``
+    after every 36 characters, mid-sentence, so a block is scored whole and
+    only split into its lines when the body is written out.
+    """
+
+    owner: lxml.html.HtmlElement
+    lines: list[Line]
     tag: str
     # Boilerplate elements (by tag or class/id) between the owner and the root.
     flagged: tuple[lxml.html.HtmlElement, ...] = ()
     weight: float = 0.0
     ancestors: list[lxml.html.HtmlElement] = field(default_factory=list)
+    text: str = ""
+    link_chars: int = 0
+
+    def __post_init__(self) -> None:
+        self.text = " ".join(line.text for line in self.lines)
+        self.link_chars = sum(line.link_chars for line in self.lines)
 
     @property
     def length(self) -> int:
@@ -169,31 +191,37 @@ def collect_blocks(root: lxml.html.HtmlElement, captions: bool = False) -> list[
     blocks: list[Block] = []
     owners: list[lxml.html.HtmlElement] = [root]
     flagged: list[lxml.html.HtmlElement] = []
+    lines: list[Line] = []
     buffer: list[str] = []
     link_depth = 0
     link_chars = 0
 
-    def flush() -> None:
+    def end_line() -> None:
         nonlocal link_chars
         if buffer:
             text = normalize_space("".join(buffer))
             if text:
-                owner = owners[-1]
-                blocks.append(Block(owner, text, min(link_chars, len(text)), owner.tag,
-                                    tuple(flagged)))
+                lines.append(Line(text, min(link_chars, len(text))))
             buffer.clear()
         link_chars = 0
+
+    def end_block() -> None:
+        end_line()
+        if lines:
+            owner = owners[-1]
+            blocks.append(Block(owner, lines.copy(), owner.tag, tuple(flagged)))
+            lines.clear()
 
     for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
         if event == "start":
             if tag in BLOCK_TAGS:
-                flush()
+                end_block()
                 owners.append(el)
                 if is_flagged(el, tag, captions):
                     flagged.append(el)
             elif tag == "br":
-                flush()
+                end_line()
             elif tag == "a":
                 link_depth += 1
             text = el.text
@@ -203,7 +231,7 @@ def collect_blocks(root: lxml.html.HtmlElement, captions: bool = False) -> list[
                     link_chars += len(text.strip())
         else:
             if tag in BLOCK_TAGS:
-                flush()
+                end_block()
                 owners.pop()
                 if flagged and flagged[-1] is el:
                     flagged.pop()
@@ -214,5 +242,5 @@ def collect_blocks(root: lxml.html.HtmlElement, captions: bool = False) -> list[
                 buffer.append(tail)
                 if link_depth:
                     link_chars += len(tail.strip())
-    flush()
+    end_block()
     return blocks

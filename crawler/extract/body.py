@@ -28,6 +28,10 @@ from .text import normalize_space
 # (class="main-content has-sidebar").
 MAX_FLAGGED_SHARE_OF_PROSE = 0.5
 
+# Inside a kept multi-line block, a line more linked than this is a
+# "related links" line stuck to the article by <br>s.
+MAX_LINE_LINK_DENSITY = 0.5
+
 GOOD, SHORT, BAD = "good", "short", "bad"
 
 
@@ -102,5 +106,22 @@ def _select(blocks: list[Block], repeated: set[str]) -> list[str]:
         if blocks[i].tag in HEADING_TAGS:
             keep[i] = after == GOOD and before is not None
         else:
-            keep[i] = before == GOOD and after == GOOD
-    return [b.text for b, k in zip(blocks, keep) if k]
+            # The container's end counts as prose: a list of dates or a
+            # closing line after the last paragraph belongs to the article;
+            # what follows a link list or a copyright line does not.
+            keep[i] = before == GOOD and after in (GOOD, None)
+    paragraphs = []
+    for block, kept in zip(blocks, keep):
+        if kept:
+            paragraphs += _lines_of(block, repeated)
+    return paragraphs
+
+
+def _lines_of(block: Block, repeated: set[str]) -> list[str]:
+    """The lines of a kept block, less link lines and repeated headline/byline."""
+    if len(block.lines) == 1:
+        return [block.text]
+    return [
+        line.text for line in block.lines
+        if line.text not in repeated and line.link_density <= MAX_LINE_LINK_DENSITY
+    ]
