@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-import lxml.etree
 import lxml.html
 
 from .page import PageContext
 from .tags import ld_first, ld_text
 from .text import normalize_space
+from .titles import split_title
 
 # A trail longer than this is a menu or a sentence, not a breadcrumb.
 MAX_BREADCRUMB_CHARS = 200
@@ -26,27 +26,20 @@ MAX_CRUMBS = 8
 
 _PREFIX_RE = re.compile(
     r"^\s*(?:您现在的位置|你现在的位置|您当前的位置|您的位置|你的位置|当前位置|现在位置|所在位置"
-    r"|当前栏目|位置|you are here|current location|location)\s*[:：]?\s*",
+    r"|当前栏目|位置|现在地|現在位置|现在位置|you are here|current location|location|sie sind hier"
+    r"|vous êtes ici|usted está en|está en|você está em|sei qui|u bent hier|вы здесь|вы находитесь)"
+    r"\s*[:：]?\s*",
     re.IGNORECASE,
 )
 _SEPARATOR_RE = re.compile(r"\s*(?:>>|->|-->|＞＞|>|»|›|→|＞|/|\\|::|·|\|)\s*")
 _STRONG_SEPARATOR_RE = re.compile(r">|»|›|→|＞")
+_ROOT_HREF_RE = re.compile(r"^(?:(?:https?:)?//[^/]+)?/?(?:index\.\w{3,5})?$", re.IGNORECASE)
 _HOME_RE = re.compile(
     r"^(?:首页|主页|网站首页|本站首页|返回首页|home|homepage|home page|startseite|accueil|inicio"
     r"|главная|ホーム|トップ|홈)$", re.IGNORECASE,
 )
 _ARTICLE_RE = re.compile(r"^(?:正文|内容|详细内容|文章内容|正文内容|article|story|浏览文章|阅读文章)$",
                          re.IGNORECASE)
-_CONTAINER_RE = re.compile(r"breadcrumb|crumb|location|position|weizhi|dqwz|curpos|path(?!ing)",
-                           re.IGNORECASE)
-
-
-def is_breadcrumb_container(element: lxml.html.HtmlElement) -> bool:
-    """True when the element's class, id or aria-label names a breadcrumb."""
-    marks = " ".join(element.get(name) or "" for name in ("class", "id", "aria-label"))
-    return bool(_CONTAINER_RE.search(marks[:300]))
-
-
 def split_breadcrumb(text: str) -> tuple[str, ...] | None:
     """Return the crumbs of a text trail, or None when ``text`` is no trail.
 
@@ -73,12 +66,15 @@ def breadcrumb_from_element(element: lxml.html.HtmlElement) -> tuple[str, ...] |
     text = normalize_space(element.text_content()[: MAX_BREADCRUMB_CHARS * 2])
     if not text or len(text) > MAX_BREADCRUMB_CHARS:
         return None
-    links = [normalize_space(a.text_content()) for a in element.iter("a")]
+    anchors = list(element.iter("a"))[: MAX_CRUMBS * 2]
+    links = [normalize_space(a.text_content()) for a in anchors]
     links = [link for link in links if link]
+    if len(links) >= 2 and _ROOT_HREF_RE.match(anchors[0].get("href") or "x"):
+        links = links[1:]  # the home entry, often under the site's name
     from_text = split_breadcrumb(text)
     if from_text and len(from_text) >= len(links):
         return from_text
-    if len(links) < 2 and not from_text:
+    if len(anchors) < 2 and not from_text:
         return None
     tail = _trailing_text(element, text)
     crumbs = [_PREFIX_RE.sub("", link) for link in links] + ([tail] if tail else [])
@@ -135,10 +131,16 @@ def _number(value: Any, default: int) -> float:
         return float(default)
 
 
-def clean_breadcrumb(crumbs: tuple[str, ...], title: str | None) -> tuple[str, ...]:
-    """Drop the home entry, ``正文`` and the article title; return at most MAX_CRUMBS."""
+def clean_breadcrumb(crumbs: tuple[str, ...], title: str | None,
+                     home_keys: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Drop the home entry, ``正文`` and the article title; return at most MAX_CRUMBS.
+
+    A first crumb whose key is in ``home_keys`` (the site's name) is a home entry.
+    """
     title_key = _key(title or "")
     kept: list[str] = []
+    if crumbs and _key(crumbs[0]) in home_keys:
+        crumbs = crumbs[1:]
     for crumb in crumbs:
         crumb = crumb.strip(" :：-–—|")
         key = _key(crumb)
@@ -156,26 +158,29 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).lower()
 
 
-_CONTAINER_XPATH = (
-    "//body//*[@class or @id or @aria-label][contains(translate(concat(@class, ' ', @id, ' ',"
-    " @aria-label), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'crumb')"
-    " or contains(@class, 'weizhi') or contains(@id, 'weizhi') or contains(@class, 'dqwz')"
-    " or contains(@class, 'location') or contains(@id, 'location')"
-    " or contains(@class, 'position') or contains(@id, 'position')]"
-)
 MAX_CONTAINERS = 6
 
 
 def choose_breadcrumb(context: PageContext) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
     """Return (breadcrumb, section, the visible breadcrumb lines) of the page."""
     title = context.title.text if context.title else None
+    home_keys = frozenset(_key(n) for n in context.site_names + _title_affixes(context))
     for crumbs, line in _trails(context):
-        cleaned = clean_breadcrumb(crumbs, title)
+        cleaned = clean_breadcrumb(crumbs, title, home_keys)
         if cleaned:
             return cleaned, cleaned[-1], (line,) if line else ()
     section = ld_text(ld_first(context.articles, "articleSection"))
     section = section or context.tags.first("article:section")
     return (), (section[:MAX_CRUMB_CHARS] if section else None), ()
+
+
+def _title_affixes(context: PageContext) -> tuple[str, ...]:
+    """Return the first and last <title> parts that are not the headline (site names)."""
+    parts = split_title(context.tags.title or "")
+    headline = _key(context.title.text) if context.title else ""
+    if len(parts) < 2:
+        return ()
+    return tuple(p for p in (parts[0], parts[-1]) if _key(p) != headline)
 
 
 def _trails(context: PageContext) -> Iterator[tuple[tuple[str, ...], str | None]]:
@@ -187,11 +192,7 @@ def _trails(context: PageContext) -> Iterator[tuple[tuple[str, ...], str | None]
             crumbs = split_breadcrumb(line.plain)
             if crumbs:
                 yield crumbs, line.plain
-    try:
-        containers = context.doc.root.xpath(_CONTAINER_XPATH)
-    except lxml.etree.XPathError:
-        containers = []
-    for element in containers[:MAX_CONTAINERS] if isinstance(containers, list) else []:
+    for element in context.crumb_elements[:MAX_CONTAINERS]:
         crumbs = breadcrumb_from_element(element)
         if crumbs:
             yield crumbs, normalize_space(element.text_content()[:MAX_BREADCRUMB_CHARS * 2])

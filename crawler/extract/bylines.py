@@ -50,12 +50,23 @@ _LABEL_RE = re.compile(
     + r"|(?:^|(?<=[\s|(\[]))(?P<by>by|von|par|por)\s+(?=(?-i:[A-ZÀ-ÞА-Я]))",
     re.IGNORECASE,
 )
+_DIGIT_RE = re.compile(r"\d")
+# Characters a label can start with: lines without any are skipped cheaply.
+_LABEL_START_RE = re.compile(
+    "[" + re.escape("".join(sorted({k[0] for k in _ROLE_OF_LABEL} | {k[0].upper() for k in _ROLE_OF_LABEL})))
+    + "]"
+)
 # A value ends at brackets, sentence punctuation or a run of spaces.
 _VALUE_END_RE = re.compile(r"[\[\]【】()（）<>《》|。，！？!?]|\s{2,}|\u3000|\u00a0")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 _NAME_SPLIT_RE = re.compile(r"\s*(?:[,，、;；/／&]|\band\b|\bund\b|\bet\b|\by\b|和|及)\s*")
 _JUNK_PREFIX_RE = re.compile(r"^(?:本报|本台|本网|本刊|新华社|特约|实习|见习|首席|驻\S{1,6}|[:：/／\s])+")
-_JUNK_SUFFIX_RE = re.compile(r"(?:报道|报导|摄影|摄|文|供稿|/摄|整理|编译|发自\S*|[:：/／\s,，.])+$")
+_JUNK_SUFFIX_RE = re.compile(
+    r"(?:报道|报导|摄影|[/／\s]摄|[/／\s]文|供稿|整理|编译|发自\S*|[:：/／\s,，.])+$"
+    r"|\s+(?:staff\s+writers?|staff\s+reporters?|staff|reporters?|correspondents?"
+    r"|contributors?|contributing\s+writers?)$",
+    re.IGNORECASE,
+)
 _URL_RE = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b", re.IGNORECASE)
 _LATIN_NAME_WORD_RE = re.compile(
     r"^(?:[A-ZÀ-ÞА-ЯЁ][\w'’.\-]*|de|da|del|der|den|van|von|la|le|di|du|bin|al|el)$"
@@ -83,8 +94,8 @@ def parse_byline(line: str, chinese: bool = False, month_first: bool = True) -> 
     """Return what a byline-like ``line`` says; an empty Byline for long or label-less text."""
     if len(line) > MAX_BYLINE_CHARS:
         return Byline()
-    dates = find_dates(line, chinese, month_first)
-    labels = list(_LABEL_RE.finditer(line))
+    dates = find_dates(line, chinese, month_first) if _DIGIT_RE.search(line) else []
+    labels = list(_LABEL_RE.finditer(line)) if _LABEL_START_RE.search(line) else []
     values: dict[str, list[str]] = {"source": [], "author": [], "editor": []}
     labelled_date = False
     for index, label in enumerate(labels):

@@ -40,6 +40,8 @@ class PageDate:
 
     value: datetime
     has_time: bool
+    # An epoch timestamp names an instant, shown in the page's zone when known.
+    epoch: bool = False
 
     @property
     def aware(self) -> bool:
@@ -99,6 +101,7 @@ _TEXT_DMY_RE = re.compile(
     r"(?<!\d)(?P<d>[0-3]?\d)(?:st|nd|rd|th|er|º)?\.?\s{0,3}(?:de\s{1,2})?\b(?P<mon>" + _MONTH_ALT
     + r")\b\.?,?\s{1,3}(?:de\s{1,2})?(?P<y>(?:19|20)\d\d)(?!\d)", re.IGNORECASE,
 )
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 _TIME_RE = re.compile(r"(?<![\d:])" + _TIME)
 _BEIJING_RE = re.compile(r"北京时间")
 _URL_DATE_RES = (
@@ -197,7 +200,7 @@ def find_dates(text: str, chinese: bool = False, month_first: bool = True) -> li
         if m["sep"] == "/" and month_first and a <= 12 and b <= 12 or b > 12:
             a, b = b, a
         add(m.start(), m.end(), _build(int(m["y"]), b, a, m, chinese))
-    for regex in (_TEXT_MDY_RE, _TEXT_DMY_RE):
+    for regex in (_TEXT_MDY_RE, _TEXT_DMY_RE) if _YEAR_RE.search(text) else ():
         for m in regex.finditer(text):
             month = _MONTHS.get(m["mon"].lower())
             if month is None:
@@ -226,7 +229,10 @@ def parse_machine_date(value: str, chinese: bool = False) -> PageDate | None:
         return None
     if _EPOCH_RE.fullmatch(value):
         seconds = int(value[:10])
-        return PageDate(datetime.fromtimestamp(seconds, tz=timezone.utc), True)
+        try:
+            return PageDate(datetime.fromtimestamp(seconds, tz=timezone.utc), True, epoch=True)
+        except (OverflowError, OSError, ValueError):
+            return None
     has_time = bool(_HAS_TIME_RE.search(value))
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
@@ -301,4 +307,6 @@ def format_date(page_date: PageDate, zone: tzinfo | None) -> str:
         return date(value.year, value.month, value.day).isoformat()
     if value.tzinfo is None and zone is not None:
         value = value.replace(tzinfo=zone)
+    elif page_date.epoch and zone is not None:
+        value = value.astimezone(zone)
     return value.replace(microsecond=0).isoformat()

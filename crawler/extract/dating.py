@@ -10,6 +10,7 @@ date comes last.  Imports stdlib, lxml and python-dateutil.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .dates import PageDate, find_url_date, parse_machine_date
@@ -25,6 +26,7 @@ DATE_RULES = {
     "meta": 7.0,
     "byline": 6.0,
     "time": 5.0,
+    "script": 3.0,
     "url": 2.0,
 }
 # Meta names and their labels, in order of trust within a label.
@@ -50,6 +52,16 @@ MODIFIED_META = (
 # near byline beats <time> (5.0) and a far one (sidebar) falls below the URL.
 BYLINE_DISTANCE_COST = 0.25
 MAX_TIME_ELEMENTS = 5
+# Inline scripts of app-style pages (WeChat, CMS templates) assign the date
+# to a variable; only this much of each script is scanned.
+MAX_SCRIPT_CHARS = 50_000
+MAX_SCRIPTS = 30
+_SCRIPT_DATE_RE = re.compile(
+    r"""\b(?:publish_?time|pub_?time|pub_?date|publish_?date|create_?time|release_?time"""
+    r"""|date_?published)["']?\s{0,3}[=:]\s{0,3}["']?"""
+    r"""(\d{10}(?!\d)|(?:19|20)\d\d[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)""",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,8 @@ def collect_date_candidates(context: PageContext) -> list[DateCandidate]:
         bonus = 0.5 if found.byline.labelled_date else 0.0
         date = found.byline.dates[0].date
         out.append(DateCandidate(date, "byline", DATE_RULES["byline"] + bonus - cost))
+    for rank, value in enumerate(_script_dates(context)):
+        _add(out, value, "script", -0.1 * rank, chinese)
     url_date = find_url_date(context.doc.url or "")
     if url_date is not None:
         out.append(DateCandidate(url_date, "url", DATE_RULES["url"]))
@@ -106,6 +120,17 @@ def _add(out: list[DateCandidate], value: str | None, label: str, bonus: float,
     page_date = parse_machine_date(value, chinese)
     if page_date is not None:
         out.append(DateCandidate(page_date, label, DATE_RULES[label] + bonus))
+
+
+def _script_dates(context: PageContext) -> list[str]:
+    values: list[str] = []
+    for index, script in enumerate(context.doc.root.iter("script")):
+        if index >= MAX_SCRIPTS:
+            break
+        if script.get("src") or not script.text:
+            continue
+        values.extend(m.group(1) for m in _SCRIPT_DATE_RE.finditer(script.text[:MAX_SCRIPT_CHARS]))
+    return values[:5]
 
 
 def _chinese(context: PageContext) -> bool:

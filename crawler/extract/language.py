@@ -14,7 +14,7 @@ import re
 from collections import Counter
 
 # Only this much text is looked at; a few paragraphs settle the script.
-MAX_DETECT_CHARS = 4000
+MAX_DETECT_CHARS = 2500
 # A script must cover this share of the letters to overrule a declaration
 # of another script ("lang=en" on a page that is 60 % Han is Chinese).
 MIN_OVERRULING_SCRIPT_SHARE = 0.4
@@ -42,6 +42,11 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "it": frozenset("il di che la per un una non sono del della le gli con è si nel alla".split()),
     "nl": frozenset("de het een en van is dat op te in niet zijn met voor er aan ook".split()),
 }
+
+_LANGUAGES_OF_WORD: dict[str, tuple[str, ...]] = {}
+for _code, _words in _STOPWORDS.items():
+    for _word in _words:
+        _LANGUAGES_OF_WORD[_word] = _LANGUAGES_OF_WORD.get(_word, ()) + (_code,)
 
 _ZONES_BY_TAG = {
     "zh-tw": "Asia/Taipei", "zh-hant-tw": "Asia/Taipei", "zh-hk": "Asia/Hong_Kong",
@@ -102,9 +107,8 @@ def _detect_cyrillic(sample: str) -> str:
 def _latin_hits(sample: str) -> Counter[str]:
     hits: Counter[str] = Counter()
     for word in _WORD_RE.findall(sample.lower()):
-        for code, words in _STOPWORDS.items():
-            if word in words:
-                hits[code] += 1
+        for code in _LANGUAGES_OF_WORD.get(word, ()):
+            hits[code] += 1
     return hits
 
 

@@ -9,6 +9,7 @@ Imports stdlib and lxml.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,14 @@ import lxml.html
 
 from .bylines import Byline, parse_byline
 from .parse import Document
-from .regions import Line, block_of, collect_lines, find_labelled_blocks, headline_region
+from .regions import (
+    Line,
+    block_of,
+    collect_lines,
+    find_labelled_blocks,
+    find_marked_elements,
+    headline_region,
+)
 from .tags import PageTags, article_objects, collect_tags, ld_first, ld_text
 from .text import normalize_space
 from .titles import TitleCandidate, choose_title, title_key
@@ -37,21 +45,22 @@ MAX_LABEL_BLOCK_EVENTS = 200
 MAX_UNLABELLED_DATE_LINE_CHARS = 60
 
 # Labels whose presence makes a short text node worth reading anywhere.
-LABEL_NEEDLES = (
-    "来源", "稿源", "出处", "转自", "作者", "记者", "编辑", "责编", "发布时间", "发表于", "发布日期",
-    "日期：", "日期:", "时间：", "时间:", "当前位置", "您的位置", "你的位置", "您现在的位置", "所在位置",
-    "Source:", "SOURCE:",
+LABEL_RE = re.compile(
+    "来源|稿源|出处|转自|作者|记者|编辑|责编|发布|发表|日期|时间|位置|Source:|SOURCE:"
 )
-_HEADING_XPATH = (
-    "(//body//h1)[position() <= 5] | (//body//h2)[position() <= 8]"
-    " | //body//*[@class or @id][contains(translate(concat(@class, ' ', @id),"
-    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'title')"
-    " or contains(translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-    " 'abcdefghijklmnopqrstuvwxyz'), 'headline') or contains(@class, 'biaoti')"
-    " or contains(@id, 'biaoti')]"
-    " | //body//font[@size >= 4 or starts-with(@size, '+')]"
-    " | //body//*[contains(@style, 'font-size')]"
+MAX_HOME_LINKS = 10
+MAX_H1 = 5
+MAX_H2 = 8
+# class/id marks of headline blocks and of breadcrumb containers.
+_TITLE_MARK_RE = re.compile(r"title|headline|biaoti|heading", re.IGNORECASE)
+CRUMB_MARK_RE = re.compile(
+    r"crumb|krume|pankuzu|ariane|miga|weizhi|dqwz|location|position|curpos|daohang|\bpath\b"
+    r"|navpath|trail",
+    re.IGNORECASE,
 )
+_MARK_RE = re.compile(_TITLE_MARK_RE.pattern + "|" + CRUMB_MARK_RE.pattern + "|font-size",
+                      re.IGNORECASE)
+_BIG_FONT_SIZES = frozenset({"4", "5", "6", "7", "+1", "+2", "+3", "+4"})
 _FONT_SIZE_RE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem)", re.IGNORECASE)
 # Inline font sizes at or above these mark a headline in table layouts.
 MIN_HEADLINE_FONT_SIZES = {"px": 18.0, "pt": 14.0, "em": 1.4, "rem": 1.4}
@@ -80,6 +89,7 @@ class PageContext:
     lines: list[Line]
     headline_index: int
     labelled_lines: list[Line]
+    crumb_elements: list[lxml.html.HtmlElement]
     declared_language: str | None
     sample_text: str
     bylines: list[FoundByline] = field(default_factory=list)
@@ -134,7 +144,9 @@ def read_context(doc: Document) -> PageContext:
     tags = collect_tags(root)
     articles = article_objects(doc.json_ld)
     site_names = _site_names(tags, doc.json_ld, articles)
-    title = choose_title(_title_candidates(root, tags, articles), tags.title, site_names)
+    marked = find_marked_elements(root, _MARK_RE, ("class", "id", "style"))
+    candidates = _title_candidates(root, tags, articles, marked)
+    title = choose_title(candidates, tags.title, site_names)
     headline = _headline_element(root, title)
     if headline is not None:
         lines, headline_index = collect_lines(headline_region(headline), headline)
@@ -145,6 +157,7 @@ def read_context(doc: Document) -> PageContext:
         doc=doc, tags=tags, articles=articles, site_names=site_names, title=title,
         headline=headline, lines=lines, headline_index=headline_index,
         labelled_lines=_labelled_lines(root),
+        crumb_elements=[e for e in marked if _has_crumb_mark(e)] + _home_link_parents(root, doc.url),
         declared_language=_declared_language(doc, tags, articles),
         sample_text=_sample_text(root, title, lines),
     )
@@ -163,8 +176,53 @@ def _site_names(tags: PageTags, objects: tuple[dict[str, Any], ...],
     return tuple(dict.fromkeys(n for n in names if n))
 
 
+def _has_crumb_mark(element: lxml.html.HtmlElement) -> bool:
+    marks = " ".join(element.get(name) or "" for name in ("class", "id", "aria-label"))
+    return bool(CRUMB_MARK_RE.search(marks[:300]))
+
+
+def _home_link_parents(root: lxml.html.HtmlElement, url: str) -> list[lxml.html.HtmlElement]:
+    """Return the parents of links to the home page: breadcrumb trails start with one."""
+    parts = urlsplit(url) if url else None
+    homes = ["/", "./", "index.html", "index.htm", "/index.html", "/index.htm", "/index.shtml"]
+    if parts and parts.netloc:
+        homes += [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://{parts.netloc}/"]
+    try:
+        links = root.xpath("//body//a[@href = $a or @href = $b or @href = $c or @href = $d"
+                           " or @href = $e or @href = $f or @href = $g or @href = $h or @href = $i]",
+                           **dict(zip("abcdefghi", (homes + homes[-1:] * 9)[:9])))
+    except (lxml.etree.XPathError, ValueError):
+        return []
+    parents: list[lxml.html.HtmlElement] = []
+    for link in links[:MAX_HOME_LINKS] if isinstance(links, list) else []:
+        parent = link.getparent()
+        if parent is not None and parent.tag not in ("li", "body") and parent not in parents:
+            parents.append(parent)
+    return parents
+
+
+def _heading_elements(root: lxml.html.HtmlElement,
+                      marked: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
+    """Return h1s, the first h2s, big <font>s and title-marked or big-styled blocks."""
+    elements: list[lxml.html.HtmlElement] = []
+    counts = {"h1": 0, "h2": 0}
+    for element in root.iter("h1", "h2", "font"):
+        if element.tag == "font":
+            if (element.get("size") or "").strip() in _BIG_FONT_SIZES:
+                elements.append(element)
+        elif counts[element.tag] < (MAX_H1 if element.tag == "h1" else MAX_H2):
+            counts[element.tag] += 1
+            elements.append(element)
+    for element in marked:
+        marks = " ".join(element.get(name) or "" for name in ("class", "id"))
+        if _TITLE_MARK_RE.search(marks[:300]) or "font-size" in (element.get("style") or ""):
+            elements.append(element)
+    return elements
+
+
 def _title_candidates(root: lxml.html.HtmlElement, tags: PageTags,
-                      articles: list[dict[str, Any]]) -> list[TitleCandidate]:
+                      articles: list[dict[str, Any]],
+                      marked: list[lxml.html.HtmlElement]) -> list[TitleCandidate]:
     candidates = [
         TitleCandidate(text, label) for text, label in (
             (ld_text(ld_first(articles, "headline")) or ld_text(ld_first(articles, "name")),
@@ -173,12 +231,8 @@ def _title_candidates(root: lxml.html.HtmlElement, tags: PageTags,
             (tags.first("twitter:title"), "meta:twitter"),
         ) if text
     ]
-    try:
-        elements = root.xpath(_HEADING_XPATH)
-    except lxml.etree.XPathError:
-        elements = []
     seen: set[Any] = set()
-    for element in elements if isinstance(elements, list) else []:
+    for element in _heading_elements(root, marked):
         if len(seen) >= MAX_HEADING_CANDIDATES or element in seen:
             continue
         seen.add(element)
@@ -221,15 +275,16 @@ def _headline_element(root: lxml.html.HtmlElement,
         if holder is not None and hit.is_tail:
             holder = holder.getparent()
         if holder is not None and holder.tag not in ("title", "a", "option", "script"):
-            return block_of(holder) or holder
+            block = block_of(holder)
+            return block if block is not None else holder
     return None
 
 
 def _labelled_lines(root: lxml.html.HtmlElement) -> list[Line]:
     out: list[Line] = []
-    for block in find_labelled_blocks(root, LABEL_NEEDLES):
+    for block in find_labelled_blocks(root, LABEL_RE):
         lines, _ = collect_lines(block, max_events=MAX_LABEL_BLOCK_EVENTS)
-        out.extend(line for line in lines if any(n in line.text for n in LABEL_NEEDLES))
+        out.extend(line for line in lines if LABEL_RE.search(line.text))
     return out
 
 

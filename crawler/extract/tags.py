@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import lxml.etree
 import lxml.html
 
 from .text import normalize_space
@@ -61,8 +62,10 @@ def collect_tags(root: lxml.html.HtmlElement) -> PageTags:
         elif tags.title is None and element.getparent() is not None:
             if element.getparent().tag != "svg":
                 tags.title = normalize_space(element.text_content()) or None
-    for element in root.xpath("//body//*[@itemprop]")[:MAX_ITEMPROP_ELEMENTS]:
-        for prop in (element.get("itemprop") or "").lower().split():
+    values = root.xpath("//body//@itemprop")
+    for value in values[:MAX_ITEMPROP_ELEMENTS] if isinstance(values, list) else []:
+        element = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None
+        for prop in str(value).lower().split() if element is not None else ():
             tags.itemprops.setdefault(prop, []).append(element)
     return tags
 
@@ -86,8 +89,8 @@ def itemprop_value(element: lxml.html.HtmlElement) -> str:
         value = element.get(attribute)
         if value:
             return normalize_space(value[:MAX_ATTRIBUTE_CHARS])
-    if element.tag in ("a", "link") and element.get("href") and element.tag == "link":
-        return (element.get("href") or "").strip()
+    if element.tag == "link":
+        return (element.get("href") or "").strip()[:MAX_ATTRIBUTE_CHARS]
     return normalize_space(element.text_content()[:MAX_ATTRIBUTE_CHARS])
 
 
