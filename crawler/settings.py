@@ -56,6 +56,8 @@ HTTPERROR_ALLOW_ALL = True
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) so a refused address costs no request at all.
     "crawler.middlewares.PrivateAddressMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.ConcurrentRobotsTxtMiddleware": 100,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
