@@ -63,7 +63,9 @@ _POSITIVE_WORDS = frozenset("""
     postbody entrycontent storybody cont con zw zhengwen neirong wenzhang
 """.split())
 _WORD_SPLIT_RE = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
-_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Only display:none: WeChat and other script-revealed pages ship their
+# article as visibility:hidden until a script shows it.
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none", re.I)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from .model import ExtractOptions
 from .parse import Document
 from .scoring import (
     MAX_PROSE_LINK_DENSITY,
+    is_prose_line,
     pick_container,
     score_candidates,
 )
@@ -93,35 +94,84 @@ def _classify(block: Block, repeated: set[str]) -> str:
     return SHORT
 
 
+def _units(blocks: list[Block], repeated: set[str]) -> list[tuple[str, str, str]]:
+    """Flatten blocks into (text, class, tag) lines.
+
+    A one-line block keeps its block's class.  In a good block of several
+    lines, the lines before its first prose line are judged as short blocks
+    would be, so that a headline and byline glued to the first paragraph by
+    ``<br>`` (a 2000s td) fall away; the lines after it are the article's.
+    """
+    units = []
+    for block in blocks:
+        cls = _classify(block, repeated)
+        if len(block.lines) == 1 or cls != GOOD:
+            units += [(line.text, cls, block.tag) for line in block.lines]
+            continue
+        plain = [line.text not in repeated and line.link_density <= MAX_LINE_LINK_DENSITY
+                 for line in block.lines]
+        first = next((i for i, line in enumerate(block.lines)
+                      if plain[i] and is_prose_line(line.text)), None)
+        if first is None:
+            # No line is a sentence: a list set with <br>s.  Only what comes
+            # up to a repeated headline or byline line is the page's header.
+            first = max((i + 1 for i, line in enumerate(block.lines)
+                         if line.text in repeated), default=0)
+        for i, line in enumerate(block.lines):
+            line_cls = BAD if not plain[i] else GOOD if i >= first else SHORT
+            units.append((line.text, line_cls, block.tag))
+    return units
+
+
 def _select(blocks: list[Block], repeated: set[str]) -> list[str]:
-    """Keep good blocks, and short ones that sit between good ones."""
-    classes = [_classify(b, repeated) for b in blocks]
+    """Keep good lines, and short ones that sit between good ones."""
+    units = _units(blocks, repeated)
+    classes = [cls for _, cls, _ in units]
     keep = [c == GOOD for c in classes]
-    n = len(blocks)
-    for i, cls in enumerate(classes):
+    n = len(units)
+    for i, (text, cls, tag) in enumerate(units):
         if cls != SHORT:
             continue
         before = next((classes[j] for j in range(i - 1, -1, -1) if classes[j] != SHORT), None)
         after = next((classes[j] for j in range(i + 1, n) if classes[j] != SHORT), None)
-        if blocks[i].tag in HEADING_TAGS:
+        if tag in HEADING_TAGS:
             keep[i] = after == GOOD and before is not None
+        elif before is None and i + 1 < n and classes[i + 1] == GOOD:
+            # A salutation or lead-in ending in a colon opens the text after it.
+            keep[i] = text.endswith((":", "："))
         else:
             # The container's end counts as prose: a list of dates or a
             # closing line after the last paragraph belongs to the article;
             # what follows a link list or a copyright line does not.
             keep[i] = before == GOOD and after in (GOOD, None)
-    paragraphs = []
-    for block, kept in zip(blocks, keep):
-        if kept:
-            paragraphs += _lines_of(block, repeated)
-    return paragraphs
+    return _drop_repeats([text for (text, _, _), k in zip(units, keep) if k])
 
 
-def _lines_of(block: Block, repeated: set[str]) -> list[str]:
-    """The lines of a kept block, less link lines and repeated headline/byline."""
-    if len(block.lines) == 1:
-        return [block.text]
-    return [
-        line.text for line in block.lines
-        if line.text not in repeated and line.link_density <= MAX_LINE_LINK_DENSITY
-    ]
+# One of the first paragraphs whose character 8-grams mostly recur later is a
+# summary box (摘要, 导读, a standfirst) repeating the text; the later copy
+# stays.  Only the first few: recipes and lists legitimately repeat lines.
+MAX_SUMMARY_POSITION = 3
+REPEAT_SHINGLE_CHARS = 8
+MIN_REPEAT_SHARE = 0.6
+MIN_REPEAT_CHECK_CHARS = 40
+
+
+def _drop_repeats(paragraphs: list[str]) -> list[str]:
+    """Leave out paragraphs that a later paragraph repeats."""
+    if len(paragraphs) < 2:
+        return paragraphs
+    keep = [True] * len(paragraphs)
+    for i in range(min(MAX_SUMMARY_POSITION, len(paragraphs) - 1)):
+        grams = _shingles(paragraphs[i])
+        if len(paragraphs[i]) < MIN_REPEAT_CHECK_CHARS or not grams:
+            continue
+        later = set().union(*(_shingles(p) for p in paragraphs[i + 1:i + 1 + MAX_SUMMARY_POSITION]))
+        if len(grams & later) / len(grams) >= MIN_REPEAT_SHARE:
+            keep[i] = False
+    return [p for p, k in zip(paragraphs, keep) if k]
+
+
+def _shingles(text: str) -> set[str]:
+    compact = "".join(text.split())
+    n = REPEAT_SHINGLE_CHARS
+    return {compact[i:i + n] for i in range(0, max(0, len(compact) - n + 1))}

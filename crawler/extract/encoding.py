@@ -22,9 +22,11 @@ from typing import Mapping
 # one zh-dev page declares its charset after 2.5 KiB, so we look further.
 META_PRESCAN_BYTES = 8192
 
-# A strict decode may fail this often per KiB (a truncated last character, a
-# stray byte in an ad snippet) and still be taken as the right encoding.
-MAX_INVALID_SEQUENCES_PER_KIB = 0.5
+# A strict decode may fail once per this many non-ASCII bytes (a truncated
+# last character, a stray byte in an ad snippet) and still be taken as the
+# right encoding.  Relative to non-ASCII bytes, so that a cp1252 page with
+# three accented letters is not taken for UTF-8 with three errors.
+NON_ASCII_BYTES_PER_ALLOWED_ERROR = 200
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -109,7 +111,8 @@ def _fits(body: bytes, encoding: str) -> bool:
         pass
     except LookupError:
         return False
-    allowed = max(1, int(len(body) / 1024 * MAX_INVALID_SEQUENCES_PER_KIB))
+    non_ascii = len(body) - len(body.decode("ascii", "ignore"))
+    allowed = non_ascii // NON_ASCII_BYTES_PER_ALLOWED_ERROR
     bad = 0
     start = 0
     decoder = codecs.getincrementaldecoder(encoding)("strict")
@@ -188,7 +191,7 @@ def _plausible(text: str, encoding: str) -> bool:
         letters = re.findall(r"[\u0400-\u04ff]+", text)
         in_runs = sum(len(run) for run in letters if len(run) > 1)
         total = sum(len(run) for run in letters)
-        return total == 0 or in_runs / total >= MIN_CJK_SHARE_OF_NON_ASCII
+        return total > 0 and in_runs / total >= MIN_CJK_SHARE_OF_NON_ASCII
     if encoding not in _DOUBLE_BYTE:
         return True
     non_ascii = [c for c in text if ord(c) > 127]

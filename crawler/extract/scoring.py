@@ -16,6 +16,7 @@ import re
 import lxml.html
 
 from .blocks import Block, class_verdict
+from .text import CJK_RE
 
 # A block of this many weighted characters (CJK counted twice) with few links
 # is prose on its own; below it, prose only with sentence punctuation.
@@ -26,6 +27,9 @@ MIN_SHORT_PROSE_WEIGHT = 30
 # paragraphs that link a name or two; teaser lists run at 0.8-1.0.
 MAX_PROSE_LINK_DENSITY = 0.3
 MIN_LIST_LINK_DENSITY = 0.5
+# Unlinked weighted characters that make a block prose whatever its link
+# density (two English sentences, or 80 Chinese characters).
+MIN_LINKED_PROSE_WEIGHT = 160
 # Penalty per weighted linked character of a link-list block, and per block
 # of short non-prose text (labels, dates, buttons).
 LINK_PENALTY_PER_CHAR = 0.7
@@ -47,8 +51,8 @@ BOILERPLATE_RE = re.compile(
     r"京公网安备|上一篇|下一篇|上一页|下一页|打印本页|打印此文|关闭窗口|分享到|"
     r"返回顶部|收藏本文|推荐给朋友|点击排行|相关新闻|相关阅读|相关文章|延伸阅读|"
     r"责任编辑|编辑[:：]|网友评论|发表评论|我要评论|sign up|subscribe|newsletter|"
-    r"share this|share on|follow us|read more|related (?:stories|articles|posts)|"
-    r"click here|cookie|advertisement|^advert|sponsored",
+    r"share this|share on|follow us|related (?:stories|articles|posts)|cookie|advertisement|^advert|sponsored|"
+    r"alle rechte vorbehalten|все права защищены|無断転載|版權所有|[\w.+-]+@[\w-]+\.[a-z]{2,}",
     re.IGNORECASE,
 )
 # Short blocks longer than this are judged as prose, never as boilerplate lines.
@@ -66,10 +70,15 @@ def weigh_block(block: Block) -> float:
     density = block.link_density
     if weight < MAX_BOILERPLATE_LINE_WEIGHT and BOILERPLATE_RE.search(block.text):
         return -BOILERPLATE_PENALTY
+    punct = len(PROSE_PUNCT_RE.findall(block.text))
+    unlinked = weight * (1 - density)
+    if unlinked >= MIN_LINKED_PROSE_WEIGHT and punct:
+        # A long paragraph that links many names (or carries a hover card)
+        # is still prose; no navigation list has this much unlinked text.
+        return unlinked * (1 - density)
     if density > MIN_LIST_LINK_DENSITY:
         return -(weight * density * LINK_PENALTY_PER_CHAR) - SHORT_BLOCK_PENALTY
     if density <= MAX_PROSE_LINK_DENSITY:
-        punct = len(PROSE_PUNCT_RE.findall(block.text))
         if weight >= MIN_PROSE_WEIGHT and punct:
             return weight * (1 - density)
         if weight >= MIN_SHORT_PROSE_WEIGHT and punct and SENTENCE_END_RE.search(block.text):
@@ -77,6 +86,19 @@ def weigh_block(block: Block) -> float:
         if weight >= MIN_PROSE_WEIGHT * 2:
             return weight * (1 - density) * 0.5
     return -SHORT_BLOCK_PENALTY
+
+
+# Punctuation inside sentences; colons left out, since bylines have them.
+SENTENCE_PUNCT_RE = re.compile(r"[.!?;,，。！？；、]")
+
+
+def is_prose_line(text: str) -> bool:
+    """Whether one line of a multi-line block reads as prose on its own.
+
+    Hard-wrapped lines end mid-sentence, so any sentence punctuation counts.
+    """
+    weight = len(text) + len(CJK_RE.findall(text))
+    return weight >= MIN_SHORT_PROSE_WEIGHT and bool(SENTENCE_PUNCT_RE.search(text))
 
 
 def container_factor(el: lxml.html.HtmlElement) -> float:
