@@ -133,9 +133,47 @@ def score_candidates(blocks: list[Block]) -> dict[lxml.html.HtmlElement, float]:
             chain = [block.owner, *block.owner.iterancestors()]
             chains[block.owner] = chain
         block.ancestors = chain
+    demote_teasers(blocks)
+    for block in blocks:
+        chain = chains.get(block.owner)
+        if chain is None:
+            chain = [block.owner, *block.owner.iterancestors()]
+            chains[block.owner] = chain
+        block.ancestors = chain
         for el in chain:
             raw[el] = raw.get(el, 0.0) + block.weight
     return {el: score * container_factor(el) for el, score in raw.items() if score > 0}
+
+
+# A teaser is a short blurb alone in a small box with a linked headline:
+# "related", "more stories" and home-page rails.  The box is looked for this
+# many levels above the blurb's own element.
+TEASER_BOX_LEVELS = 3
+MAX_TEASER_WEIGHT = 500
+MIN_HEADLINE_LINK_WEIGHT = 20
+
+
+def demote_teasers(blocks: list[Block]) -> None:
+    """Give blurbs of teaser boxes the weight of boilerplate."""
+    prose_count: dict[lxml.html.HtmlElement, int] = {}
+    headline: set[lxml.html.HtmlElement] = set()
+    for block in blocks:
+        boxes = block.ancestors[:TEASER_BOX_LEVELS + 1]
+        if block.weight > 0:
+            for el in boxes:
+                prose_count[el] = prose_count.get(el, 0) + 1
+        elif (block.link_density > MIN_LIST_LINK_DENSITY
+              and block.link_chars >= MIN_HEADLINE_LINK_WEIGHT):
+            headline.update(boxes)
+    for block in blocks:
+        if block.weight <= 0 or text_weight(block) >= MAX_TEASER_WEIGHT:
+            continue
+        for el in block.ancestors[1:TEASER_BOX_LEVELS + 1]:
+            if prose_count.get(el, 0) > 1:
+                break
+            if el in headline:
+                block.weight = -SHORT_BLOCK_PENALTY
+                break
 
 
 def pick_container(scores: dict[lxml.html.HtmlElement, float]) -> list[lxml.html.HtmlElement]:
