@@ -135,9 +135,10 @@ def serve(db_path: Path, port: int, host: str) -> None:
 
 
 @main.command()
-@click.option("--db", "db_path", default="newsarchive-demo.db", show_default=True,
+# archive.db, because the bundled Datasette metadata describes a database named "archive".
+@click.option("--db", "db_path", default="newsarchive-demo/archive.db", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite archive to write the demo pages into.")
+              help="SQLite archive to write the demo pages into (its folder is created).")
 def demo(db_path: Path) -> None:
     """Archive the bundled demo page, served from a local web server.
 
@@ -148,11 +149,11 @@ def demo(db_path: Path) -> None:
 
     \b
     Example:
-        newsarchive demo && newsarchive serve --db newsarchive-demo.db
+        newsarchive demo && newsarchive serve --db newsarchive-demo/archive.db
     """
     from crawler.demo import DEMO_DIR, demo_page_urls, serve_folder
 
-    check_db_folder(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
     server = serve_folder(DEMO_DIR)
     try:
         urls = demo_page_urls(server)
