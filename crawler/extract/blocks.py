@@ -52,7 +52,7 @@ _NEGATIVE_WORDS = frozenset("""
     subscribe subscription signup cookie cookies consent gdpr popup modal breadcrumb
     breadcrumbs crumb crumbs nav navbar navigation menu pagination pager toolbar
     tools print login masthead rss hot rank ranking copyright disclaimer outbrain
-    taboola trending popular tags tagcloud byline skip shoutbox remark more
+    taboola trending popular tags tagcloud byline skip shoutbox remark
     xgxw xiangguan tuijian fenxiang pinglun paihang remen dibu daohang
     location position weizhi guanggao gg
 """.split())

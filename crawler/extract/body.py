@@ -17,6 +17,7 @@ from .metadata import Metadata
 from .model import ExtractOptions
 from .parse import Document
 from .scoring import (
+    BOILERPLATE_PENALTY,
     MAX_PROSE_LINK_DENSITY,
     is_prose_line,
     pick_container,
@@ -89,9 +90,21 @@ def _classify(block: Block, repeated: set[str]) -> str:
         return BAD
     if block.weight > 0:
         return GOOD
-    if block.link_density > MAX_PROSE_LINK_DENSITY or block.weight <= -10:
+    if block.weight <= -BOILERPLATE_PENALTY:
+        return BAD
+    if block.link_density > MAX_PROSE_LINK_DENSITY and not _quoted(block):
         return BAD
     return SHORT
+
+
+# How far up from a block a <blockquote> is looked for.
+QUOTE_LEVELS = 4
+
+
+def _quoted(block: Block) -> bool:
+    """Whether the block sits in a blockquote: an embedded post is all links
+    (@handles, t.co URLs, the date) and still part of the story."""
+    return any(el.tag == "blockquote" for el in block.ancestors[:QUOTE_LEVELS])
 
 
 def _units(blocks: list[Block], repeated: set[str]) -> list[tuple[str, str, str]]:
