@@ -58,7 +58,7 @@ class ArchivePipeline:
 
     def __init__(self, crawler: Crawler, db: Database) -> None:
         self.crawler = crawler
-        self.db: Database | None = db
+        self.db = db
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
@@ -74,9 +74,7 @@ class ArchivePipeline:
         return pipeline
 
     def close_spider(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        self.db.close()
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
@@ -90,7 +88,7 @@ class ArchivePipeline:
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException) -> None:
         """Store the capture of an article a pipeline dropped, with the drop reason."""
-        if not isinstance(item, ArticleItem) or self.db is None:
+        if not isinstance(item, ArticleItem):
             return
         capture = item.capture.to_dict()
         capture["error"] = str(exception) or type(exception).__name__

@@ -9,6 +9,7 @@ encoding in the page itself.  Imports the stdlib only.
 
 from __future__ import annotations
 
+import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,11 +34,7 @@ def serve_folder(folder: Path, handler: type[PageRequestHandler] = PageRequestHa
     ``f"http://127.0.0.1:{server.server_address[1]}/"``.
     """
 
-    class Handler(handler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(folder), **kwargs)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="newsarchive-demo-http", daemon=True).start()
     return server

@@ -160,7 +160,7 @@ def headers_to_dict(headers: Any) -> dict[str, str]:
     }
 
 
-def download_error_reason(exc: BaseException) -> str:
+def download_error_reason(exc: BaseException | None) -> str:
     """Return the short reason recorded for a download error."""
     for exc_type, reason in DOWNLOAD_ERROR_REASONS:
         if isinstance(exc, exc_type):
