@@ -21,10 +21,10 @@ from .parse import Document
 from .regions import (
     Line,
     block_of,
+    collect_headline_lines,
     collect_lines,
     find_labelled_blocks,
     find_marked_elements,
-    headline_region,
 )
 from .tags import PageTags, article_objects, collect_tags, ld_first, ld_text
 from .text import normalize_space
@@ -144,12 +144,12 @@ def read_context(doc: Document) -> PageContext:
     tags = collect_tags(root)
     articles = article_objects(doc.json_ld)
     site_names = _site_names(tags, doc.json_ld, articles)
-    marked = find_marked_elements(root, _MARK_RE, ("class", "id", "style"))
+    marked = find_marked_elements(root, _MARK_RE, ("class", "id", "style", "aria-label"))
     candidates = _title_candidates(root, tags, articles, marked)
     title = choose_title(candidates, tags.title, site_names)
     headline = _headline_element(root, title)
     if headline is not None:
-        lines, headline_index = collect_lines(headline_region(headline), headline)
+        lines, headline_index = collect_headline_lines(headline)
     else:
         body = root.find("body")
         lines, headline_index = (collect_lines(body) if body is not None else ([], -1))

@@ -24,6 +24,10 @@ MAX_REGION_LEVELS = 4
 MAX_REGION_ELEMENTS = 1500
 # Lines kept after the headline line; bylines follow within a few lines.
 LINES_AFTER_HEADLINE = 12
+# Siblings of the headline region read for lines, and their walk budget.
+SIBLINGS_BEFORE = 3
+SIBLINGS_AFTER = 12
+MAX_SIBLING_EVENTS = 300
 # Walk budget when no headline element is known (start of <body>).
 MAX_WALK_EVENTS = 3000
 MAX_LINE_CHARS = 400
@@ -73,6 +77,43 @@ def headline_region(headline: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
             break
         region = parent
     return region
+
+
+def collect_headline_lines(headline: lxml.html.HtmlElement) -> tuple[list[Line], int]:
+    """Return the lines around ``headline`` and the index of its first line.
+
+    The lines come from the headline region and from a few of the region's
+    siblings, because a region that cannot grow (its parent is <body> or a
+    large container) leaves the byline in the next sibling.
+    """
+    region = headline_region(headline)
+    before: list[lxml.html.HtmlElement] = []
+    for sibling in region.itersiblings(preceding=True):
+        if len(before) >= SIBLINGS_BEFORE:
+            break
+        before.append(sibling)
+    lines: list[Line] = []
+    for element in reversed(before):
+        lines.extend(collect_lines(element, max_events=MAX_SIBLING_EVENTS)[0])
+        _add_tail(lines, element)
+    region_lines, index = collect_lines(region, headline)
+    index = len(lines) + index if index >= 0 else -1
+    lines.extend(region_lines)
+    _add_tail(lines, region)
+    for count, sibling in enumerate(region.itersiblings()):
+        if count >= SIBLINGS_AFTER or index < 0 or len(lines) > index + LINES_AFTER_HEADLINE:
+            break
+        lines.extend(collect_lines(sibling, max_events=MAX_SIBLING_EVENTS)[0])
+        _add_tail(lines, sibling)
+    return lines, index
+
+
+def _add_tail(lines: list[Line], element: lxml.html.HtmlElement) -> None:
+    """Append the text that follows ``element`` inside its parent, if any."""
+    parent = element.getparent()
+    text = _GAP_RE.sub(_gap, element.tail or "").strip()[:MAX_LINE_CHARS]
+    if text and parent is not None:
+        lines.append(Line(text, parent))
 
 
 def collect_lines(region: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement | None = None,

@@ -29,6 +29,8 @@ AGREEMENT_POINTS = 4.0
 MAX_AGREEMENT_POINTS = 8.0
 # Points for covering all of the <title> text; a part earns its share.
 TITLE_COVERAGE_POINTS = 8.0
+# Ties go to what readers see: a visible heading over an equal meta title.
+VISIBLE_POINTS = 0.5
 # Headlines shorter than this (after dropping punctuation) are labels or logos.
 MIN_TITLE_KEY_CHARS = 4
 MAX_TITLE_CHARS = 300
@@ -145,7 +147,11 @@ def _score(candidate: TitleCandidate, all_candidates: list[TitleCandidate], page
     agreeing = {o.source for o in all_candidates
                 if o.source != candidate.source and title_key(o.text) == key}
     score += min(MAX_AGREEMENT_POINTS, AGREEMENT_POINTS * len(agreeing))
-    if page_key and key in page_key:
+    if candidate.element is not None:
+        score += VISIBLE_POINTS
+    if candidate.source == "title":
+        pass  # <title> cannot vouch for itself
+    elif page_key and key in page_key:
         score += TITLE_COVERAGE_POINTS * len(key) / len(page_key)
     elif page_key and page_key in key and candidate.element is not None:
         score += TITLE_COVERAGE_POINTS * len(page_key) / len(key)
