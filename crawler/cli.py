@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -21,6 +22,10 @@ from urllib.parse import urlsplit
 import click
 
 ARCHIVED_OUTCOMES = ("archived", "updated", "unchanged")
+EXPECTED_FAILURE_LOGGERS = (
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.downloadermiddlewares.retry",
+)
 # One-off fetches of `extract URL`: a page that has not answered in 30 s will
 # not (the crawl uses the same DOWNLOAD_TIMEOUT), and 32 MiB is DOWNLOAD_MAXSIZE.
 FETCH_TIMEOUT_SECONDS = 30
@@ -212,6 +217,11 @@ def run_archive_crawl(urls: list[str], db_path: Path, overrides: dict[str, Any],
                      "LOG_LEVEL": "INFO" if verbose else "ERROR", **overrides},
                     priority="cmdline")
     process = AsyncCrawlerProcess(settings)
+    if not verbose:
+        # Their ERRORs (with tracebacks) repeat what the per-URL line already says:
+        # robots.txt unreachable, retries exhausted on a dead host.
+        for name in EXPECTED_FAILURE_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(ArchiveSpider)
     task = process.crawl(crawler, urls=urls)
     process.start()
