@@ -14,7 +14,7 @@ import re
 from collections import Counter
 
 # Only this much text is looked at; a few paragraphs settle the script.
-MAX_DETECT_CHARS = 2500
+MAX_DETECT_CHARS = 1500
 # A script must cover this share of the letters to overrule a declaration
 # of another script ("lang=en" on a page that is 60 % Han is Chinese).
 MIN_OVERRULING_SCRIPT_SHARE = 0.4

@@ -187,14 +187,12 @@ def _home_link_parents(root: lxml.html.HtmlElement, url: str) -> list[lxml.html.
     homes = ["/", "./", "index.html", "index.htm", "/index.html", "/index.htm", "/index.shtml"]
     if parts and parts.netloc:
         homes += [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://{parts.netloc}/"]
-    try:
-        links = root.xpath("//body//a[@href = $a or @href = $b or @href = $c or @href = $d"
-                           " or @href = $e or @href = $f or @href = $g or @href = $h or @href = $i]",
-                           **dict(zip("abcdefghi", (homes + homes[-1:] * 9)[:9])))
-    except (lxml.etree.XPathError, ValueError):
-        return []
+    wanted = frozenset(homes)
+    hrefs = root.xpath("//body//a/@href")
+    links = [h.getparent() for h in hrefs if isinstance(h, lxml.etree._ElementUnicodeResult)
+             and h.strip() in wanted] if isinstance(hrefs, list) else []
     parents: list[lxml.html.HtmlElement] = []
-    for link in links[:MAX_HOME_LINKS] if isinstance(links, list) else []:
+    for link in links[:MAX_HOME_LINKS]:
         parent = link.getparent()
         if parent is not None and parent.tag not in ("li", "body") and parent not in parents:
             parents.append(parent)
@@ -268,7 +266,7 @@ def _headline_element(root: lxml.html.HtmlElement,
         return title.element
     try:
         hits = root.xpath("//body//text()[normalize-space(.) = $t]", t=title.text)
-    except lxml.etree.XPathError:
+    except (lxml.etree.XPathError, ValueError):  # ValueError: control characters in the title
         return None
     for hit in hits if isinstance(hits, list) else []:
         holder = hit.getparent() if isinstance(hit, lxml.etree._ElementUnicodeResult) else None

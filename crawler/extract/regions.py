@@ -18,12 +18,15 @@ import lxml.etree
 import lxml.html
 
 # The headline region grows up to this many ancestor levels while it holds
-# at most MAX_REGION_ELEMENTS elements (a table-layout byline sits 2-4 levels
-# above the headline cell; a whole-page container is far above 1500).
-MAX_REGION_LEVELS = 4
-MAX_REGION_ELEMENTS = 1500
-# Lines kept after the headline line; bylines follow within a few lines.
+# at most MAX_REGION_ELEMENTS elements.  A table-layout byline sits in the
+# next row (2 levels up: td → tr → table) or in the next table, a sibling of
+# the region, which is read as well; a whole-page container is far above 400.
+MAX_REGION_LEVELS = 3
+MAX_REGION_ELEMENTS = 400
+# Lines kept after and before the headline line; bylines follow within a
+# few lines, breadcrumbs and kickers precede it.
 LINES_AFTER_HEADLINE = 12
+LINES_BEFORE_HEADLINE = 6
 # Siblings of the headline region read for lines, and their walk budget.
 SIBLINGS_BEFORE = 3
 SIBLINGS_AFTER = 12
@@ -66,15 +69,21 @@ def _gap(match: re.Match[str]) -> str:
 
 
 def headline_region(headline: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """Return the largest close ancestor of ``headline`` that is still small."""
+    """Return the largest close ancestor of ``headline`` that is still small.
+
+    Inline wrappers (``<b><font>``) do not count as levels.
+    """
     region = headline
-    for _ in range(MAX_REGION_LEVELS):
+    levels = 0
+    while levels < MAX_REGION_LEVELS:
         parent = region.getparent()
         if parent is None or parent.tag in ("body", "html"):
             break
-        size = parent.xpath("count(.//*)")
-        if not isinstance(size, float) or size > MAX_REGION_ELEMENTS:
-            break
+        if parent.tag in BLOCK_TAGS:
+            size = parent.xpath("count(.//*)")
+            if not isinstance(size, float) or size > MAX_REGION_ELEMENTS:
+                break
+            levels += 1
         region = parent
     return region
 
@@ -105,7 +114,10 @@ def collect_headline_lines(headline: lxml.html.HtmlElement) -> tuple[list[Line],
             break
         lines.extend(collect_lines(sibling, max_events=MAX_SIBLING_EVENTS)[0])
         _add_tail(lines, sibling)
-    return lines, index
+    if index < 0:
+        return lines[:LINES_AFTER_HEADLINE], -1
+    start = max(0, index - LINES_BEFORE_HEADLINE)
+    return lines[start:index + LINES_AFTER_HEADLINE + 1], index - start
 
 
 def _add_tail(lines: list[Line], element: lxml.html.HtmlElement) -> None:
