@@ -157,6 +157,9 @@ def clean_names(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
                 name = _JUNK_SUFFIX_RE.sub("", _JUNK_PREFIX_RE.sub("", name)).strip()
                 if _is_name(name) and name not in names:
                     names.append(name)
+    # "By Jane Doe, Reuters": a lone Latin word next to full names is an agency.
+    if any(" " in n for n in names):
+        names = [n for n in names if " " in n or _CJK_RE.search(n)]
     return tuple(names)
 
 

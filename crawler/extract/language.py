@@ -158,6 +158,8 @@ def default_zone_name(tag: str | None, language: str | None, encoding: str | Non
     if language == "zh":
         if tld in ("tw", "hk"):
             return _ZONES_BY_TLD[tld]
+        if encoding and encoding.lower().startswith("big5"):
+            return "Asia/Taipei"  # traditional-script encoding of Taiwan; Hong Kong uses hkscs
         return "Asia/Shanghai"
     if language in _ZONES_BY_TAG:
         return _ZONES_BY_TAG[language]

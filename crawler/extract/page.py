@@ -52,7 +52,7 @@ MAX_HOME_LINKS = 10
 MAX_H1 = 5
 MAX_H2 = 8
 # class/id marks of headline blocks and of breadcrumb containers.
-_TITLE_MARK_RE = re.compile(r"title|headline|biaoti|heading", re.IGNORECASE)
+_TITLE_MARK_RE = re.compile(r"title|headline|biaoti|heading|\btit\b|\bbt\b", re.IGNORECASE)
 CRUMB_MARK_RE = re.compile(
     r"crumb|krume|pankuzu|ariane|miga|weizhi|dqwz|location|position|curpos|daohang|\bpath\b"
     r"|navpath|trail",

@@ -90,3 +90,8 @@ def test_non_names_are_dropped() -> None:
 def test_labelled_dates_are_flagged() -> None:
     assert parse_byline("发布时间：2009-09-04").labelled_date
     assert not parse_byline("2009-09-04").labelled_date
+
+
+def test_agency_after_full_names_is_not_an_author() -> None:
+    assert parse_byline("By Jane Doe, Reuters").authors == ("Jane Doe",)
+    assert clean_names(["Madonna"]) == ("Madonna",)

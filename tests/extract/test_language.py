@@ -73,3 +73,7 @@ def test_normalize_language_tag() -> None:
 def test_default_zone_name(tag: str | None, language: str | None, encoding: str, host: str,
                            zone: str | None) -> None:
     assert default_zone_name(tag, language, encoding, host) == zone
+
+
+def test_big5_chinese_defaults_to_taipei() -> None:
+    assert default_zone_name(None, "zh", "big5", "www.example.com") == "Asia/Taipei"
