@@ -11,6 +11,8 @@ Imports stdlib and lxml only.
 
 from __future__ import annotations
 
+import re
+
 from .blocks import HEADING_TAGS, Block, collect_blocks, drop_invisible
 from .errors import NotAnArticle
 from .metadata import Metadata
@@ -18,12 +20,13 @@ from .model import ExtractOptions
 from .parse import Document
 from .scoring import (
     BOILERPLATE_PENALTY,
+    CAPTION_LINE_RE,
     MAX_PROSE_LINK_DENSITY,
     is_prose_line,
     pick_container,
     score_candidates,
 )
-from .text import normalize_space
+from .text import cjk_count, normalize_space
 
 # A boilerplate element nested in the container is kept after all when it
 # holds more than this share of the container's prose: then its name lied
@@ -51,18 +54,31 @@ def extract_body(doc: Document, meta: Metadata, options: ExtractOptions) -> str:
     for container in containers:
         inside = [b for b in blocks if container in b.ancestors]
         kept += _drop_nested_boilerplate(inside, container)
-    paragraphs = _select(kept, _repeated_lines(meta))
+    paragraphs = _select(kept, _repeated_lines(meta), options.include_captions)
     text = "\n\n".join(paragraphs)
     if len(text) < options.min_body_chars:
         raise NotAnArticle("body_too_short", doc.url, f"{len(text)} characters")
     return text
 
 
+# Headline and byline lines weighing more than this (CJK counted twice) are
+# not dropped as repeats: a lead paragraph that the page also uses as its
+# description is the article.  160 passes an 80-character Chinese headline.
+MAX_REPEATED_LINE_WEIGHT = 160
+
+
 def _repeated_lines(meta: Metadata) -> set[str]:
     lines = {normalize_space(line) for line in meta.boilerplate_lines}
     if meta.title:
         lines.add(normalize_space(meta.title))
-    return {line for line in lines if line}
+    return {line for line in lines
+            if line and len(line) + cjk_count(line) <= MAX_REPEATED_LINE_WEIGHT
+            and not _FULL_STOP_RE.search(line)}
+
+
+# A line ending in a full stop is a sentence of the article (a lead with a
+# dateline, 据新华社拉萨电（记者 …）…。), never a headline or a byline.
+_FULL_STOP_RE = re.compile(r"[。.]\s*$")
 
 
 def _drop_nested_boilerplate(inside: list[Block], container: object) -> list[Block]:
@@ -85,8 +101,10 @@ def _flags_below(block: Block, container: object) -> list[object]:
     return [el for el in block.flagged if el in below]
 
 
-def _classify(block: Block, repeated: set[str]) -> str:
+def _classify(block: Block, repeated: set[str], captions: bool) -> str:
     if block.text in repeated:
+        return BAD
+    if not captions and CAPTION_LINE_RE.search(block.text):
         return BAD
     if block.weight > 0:
         return GOOD
@@ -107,7 +125,7 @@ def _quoted(block: Block) -> bool:
     return any(el.tag == "blockquote" for el in block.ancestors[:QUOTE_LEVELS])
 
 
-def _units(blocks: list[Block], repeated: set[str]) -> list[tuple[str, str, str]]:
+def _units(blocks: list[Block], repeated: set[str], captions: bool) -> list[tuple[str, str, str]]:
     """Flatten blocks into (text, class, tag) lines.
 
     A one-line block keeps its block's class.  In a good block of several
@@ -117,7 +135,7 @@ def _units(blocks: list[Block], repeated: set[str]) -> list[tuple[str, str, str]
     """
     units = []
     for block in blocks:
-        cls = _classify(block, repeated)
+        cls = _classify(block, repeated, captions)
         if len(block.lines) == 1 or cls != GOOD:
             units += [(line.text, cls, block.tag) for line in block.lines]
             continue
@@ -136,9 +154,9 @@ def _units(blocks: list[Block], repeated: set[str]) -> list[tuple[str, str, str]
     return units
 
 
-def _select(blocks: list[Block], repeated: set[str]) -> list[str]:
+def _select(blocks: list[Block], repeated: set[str], captions: bool) -> list[str]:
     """Keep good lines, and short ones that sit between good ones."""
-    units = _units(blocks, repeated)
+    units = _units(blocks, repeated, captions)
     classes = [cls for _, cls, _ in units]
     keep = [c == GOOD for c in classes]
     n = len(units)

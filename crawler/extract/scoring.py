@@ -51,8 +51,14 @@ BOILERPLATE_RE = re.compile(
     r"京公网安备|上一篇|下一篇|上一页|下一页|打印本页|打印此文|关闭窗口|分享到|"
     r"返回顶部|收藏本文|推荐给朋友|点击排行|相关新闻|相关阅读|相关文章|延伸阅读|"
     r"责任编辑|编辑[:：]|网友评论|发表评论|我要评论|sign up|subscribe|newsletter|"
-    r"share this|share on|follow us|related (?:stories|articles|posts)|cookie|advertisement|^advert|sponsored|"
+    r"share this|share it|share on|follow us|related (?:stories|articles|posts)|cookie|advertisement|^advert|sponsored|"
     r"alle rechte vorbehalten|все права защищены|無断転載|版權所有|[\w.+-]+@[\w-]+\.[a-z]{2,}",
+    re.IGNORECASE,
+)
+# Captions and credits set as plain text after or under a picture.
+CAPTION_LINE_RE = re.compile(
+    r"\((?:image|photo|picture|pic|credit|foto|图|图片)s?\s*[:：][^)]{0,80}\)\s*$|"
+    r"^(?:photo|image|picture|credit|foto)s?\s*[:：]|^(?:图片来源|图片|摄影)[:：]",
     re.IGNORECASE,
 )
 # Short blocks longer than this are judged as prose, never as boilerplate lines.
