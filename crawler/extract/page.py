@@ -23,6 +23,7 @@ from .regions import (
     block_of,
     collect_headline_lines,
     collect_lines,
+    fetch_positions,
     find_labelled_blocks,
     find_marked_elements,
 )
@@ -49,6 +50,7 @@ LABEL_RE = re.compile(
     "来源|稿源|出处|转自|作者|记者|编辑|责编|发布|发表|日期|时间|位置|Source:|SOURCE:"
 )
 MAX_HOME_LINKS = 10
+_PLAIN_HREFS = lxml.etree.XPath("//body//a/@href", smart_strings=False)
 MAX_H1 = 5
 MAX_H2 = 8
 # class/id marks of headline blocks and of breadcrumb containers.
@@ -188,9 +190,10 @@ def _home_link_parents(root: lxml.html.HtmlElement, url: str) -> list[lxml.html.
     if parts and parts.netloc:
         homes += [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://{parts.netloc}/"]
     wanted = frozenset(homes)
-    hrefs = root.xpath("//body//a/@href")
-    links = [h.getparent() for h in hrefs if isinstance(h, lxml.etree._ElementUnicodeResult)
-             and h.strip() in wanted] if isinstance(hrefs, list) else []
+    hrefs = _PLAIN_HREFS(root)
+    indexes = [i for i, h in enumerate(hrefs) if isinstance(h, str) and h.strip() in wanted
+               ] if isinstance(hrefs, list) else []
+    links = [h.getparent() for h in fetch_positions(root, "//body//a/@href", indexes[:MAX_HOME_LINKS])]
     parents: list[lxml.html.HtmlElement] = []
     for link in links[:MAX_HOME_LINKS]:
         parent = link.getparent()

@@ -36,9 +36,9 @@ MAX_WALK_EVENTS = 3000
 MAX_LINE_CHARS = 400
 # Text nodes longer than this are prose, not labels.
 MAX_LABEL_NODE_CHARS = 200
-# Each labelled text node costs one positional XPath lookup (~0.1 ms on a
-# 140 KB page); bylines, editors and trails need a handful.
+# Bylines, editors and trails need a handful of labelled text nodes.
 MAX_LABELLED_BLOCKS = 20
+MAX_MARKED_ELEMENTS = 80
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body br center dd div dl dt fieldset figcaption figure "
@@ -200,16 +200,9 @@ def find_labelled_blocks(root: lxml.html.HtmlElement,
                                                                  encoding="unicode")):
         return blocks
     texts = _PLAIN_TEXTS(body)
-    wanted = [i for i, t in enumerate(texts) if isinstance(t, str)
-              and len(t) <= MAX_LABEL_NODE_CHARS and label_re.search(t)
-              ] if isinstance(texts, list) else []
-    for index in wanted[:MAX_LABELLED_BLOCKS]:
-        # Plain strings are cheap to list; only the matching text nodes are
-        # fetched again, by position, to learn their elements.
-        hits = body.xpath(f"(.//text())[{index + 1}]")
-        hit = hits[0] if isinstance(hits, list) and hits else None
-        if not isinstance(hit, lxml.etree._ElementUnicodeResult):
-            continue
+    wanted = [i for i, t in enumerate(texts) if label_re.search(t)
+              and len(t) <= MAX_LABEL_NODE_CHARS] if isinstance(texts, list) else []
+    for hit in fetch_positions(body, ".//text()", wanted[:MAX_LABELLED_BLOCKS]):
         holder = hit.getparent()
         if holder is not None and hit.is_tail:
             holder = holder.getparent()
@@ -217,6 +210,27 @@ def find_labelled_blocks(root: lxml.html.HtmlElement,
         if block is not None and block not in blocks:
             blocks.append(block)
     return blocks
+
+
+def fetch_positions(node: lxml.html.HtmlElement, expression: str,
+                    indexes: list[int]) -> list[lxml.etree._ElementUnicodeResult]:
+    """Return the results of ``expression`` at the given 0-based indexes, with parents.
+
+    Listing all results as plain strings and fetching the few wanted ones
+    again in one positional XPath avoids building an element proxy for
+    every text node or attribute of the page.
+    """
+    found: list[lxml.etree._ElementUnicodeResult] = []
+    for index in indexes:
+        # One literal position per query: libxml2 stops at that node, while an
+        # "or" of positions tests every node against every position.
+        try:
+            hits = node.xpath(f"({expression})[{index + 1}]")
+        except lxml.etree.XPathError:
+            return found
+        if isinstance(hits, list):
+            found.extend(h for h in hits if isinstance(h, lxml.etree._ElementUnicodeResult))
+    return found
 
 
 def find_marked_elements(root: lxml.html.HtmlElement, mark_re: re.Pattern[str],
@@ -237,6 +251,8 @@ def find_marked_elements(root: lxml.html.HtmlElement, mark_re: re.Pattern[str],
             element = value.getparent()
             if element is not None and (not found or found[-1] is not element):
                 found.append(element)
+        if len(found) >= MAX_MARKED_ELEMENTS:
+            break
     return found
 
 
