@@ -118,22 +118,27 @@ class Block:
 
 def class_words(el: lxml.html.HtmlElement) -> list[str]:
     """The lower-cased words of an element's class and id attributes."""
-    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return _split_words(el.get("class"), el.get("id"))
+
+
+def _split_words(cls: str | None, ident: str | None) -> list[str]:
+    raw = f"{cls or ''} {ident or ''}"
     if not raw.strip():
         return []
     return [w.lower() for w in _WORD_SPLIT_RE.split(raw) if w]
 
 
-def class_verdict(el: lxml.html.HtmlElement) -> int:
-    """+1 for a container named like an article, -1 like boilerplate, else 0."""
-    words = class_words(el)
-    if not words:
-        return 0
+def _verdict_of(words: list[str]) -> int:
     if any(w in _NEGATIVE_WORDS for w in words):
         return -1
     if any(w in _POSITIVE_WORDS for w in words):
         return 1
     return 0
+
+
+def class_verdict(el: lxml.html.HtmlElement) -> int:
+    """+1 for a container named like an article, -1 like boilerplate, else 0."""
+    return _verdict_of(class_words(el))
 
 
 def is_hidden(el: lxml.html.HtmlElement) -> bool:
@@ -144,52 +149,42 @@ def is_hidden(el: lxml.html.HtmlElement) -> bool:
     return bool(style and _HIDDEN_STYLE_RE.search(style))
 
 
-def is_flagged(el: lxml.html.HtmlElement, tag: str, captions: bool) -> bool:
-    """Whether the element looks like a boilerplate container."""
-    if tag in BOILERPLATE_TAGS:
-        return True
-    if not captions and (tag in CAPTION_TAGS
-                         or any(w in _CAPTION_WORDS for w in class_words(el))):
-        return True
-    if el.get("role") in ("navigation", "complementary", "contentinfo", "banner"):
-        return True
-    return class_verdict(el) < 0
+_BOILERPLATE_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner"})
 
 
-def drop_invisible(root: lxml.html.HtmlElement) -> None:
-    """Remove elements whose text no reader sees (scripts, hidden blocks)."""
-    doomed = []
-    for el in root.iter():
-        tag = el.tag
-        if not isinstance(tag, str):
-            doomed.append(el)
-        elif tag in DROP_TAGS or is_hidden(el):
-            doomed.append(el)
-    for el in doomed:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        _keep_tail(el)
-        parent.remove(el)
+class _Namer:
+    """Judges class/id names once per distinct name (pages repeat them a lot)."""
 
+    def __init__(self, captions: bool) -> None:
+        self.captions = captions
+        self.cache: dict[tuple[str | None, str | None], bool] = {}
 
-def _keep_tail(el: lxml.html.HtmlElement) -> None:
-    tail = el.tail
-    if not tail:
-        return
-    prev = el.getprevious()
-    if prev is not None:
-        prev.tail = (prev.tail or "") + tail
-    else:
-        parent = el.getparent()
-        parent.text = (parent.text or "") + tail
+    def flagged(self, el: lxml.html.HtmlElement, tag: str) -> bool:
+        """Whether the element looks like a boilerplate container."""
+        if tag in BOILERPLATE_TAGS or el.get("role") in _BOILERPLATE_ROLES:
+            return True
+        if not self.captions and tag in CAPTION_TAGS:
+            return True
+        key = (el.get("class"), el.get("id"))
+        if key == (None, None):
+            return False
+        verdict = self.cache.get(key)
+        if verdict is None:
+            words = _split_words(*key)
+            verdict = _verdict_of(words) < 0 or (
+                not self.captions and any(w in _CAPTION_WORDS for w in words))
+            self.cache[key] = verdict
+        return verdict
 
 
 def collect_blocks(root: lxml.html.HtmlElement, captions: bool = False) -> list[Block]:
     """Return the page's visible text blocks in document order.
 
-    With ``captions`` false, figures and caption boxes count as boilerplate.
+    Scripts, styles, form controls and hidden elements are skipped (their
+    tails are not).  With ``captions`` false, figures and caption boxes count
+    as boilerplate.  The tree is not changed.
     """
+    namer = _Namer(captions)
     blocks: list[Block] = []
     owners: list[lxml.html.HtmlElement] = [root]
     flagged: list[lxml.html.HtmlElement] = []
@@ -214,13 +209,28 @@ def collect_blocks(root: lxml.html.HtmlElement, captions: bool = False) -> list[
             blocks.append(Block(owner, lines.copy(), owner.tag, tuple(flagged)))
             lines.clear()
 
-    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+    walker = lxml.etree.iterwalk(root, events=("start", "end"))
+    skipped = None
+    for event, el in walker:
         tag = el.tag
+        if event == "start" and (not isinstance(tag, str) or tag in DROP_TAGS or is_hidden(el)):
+            # Its "end" event comes next, with nothing of the subtree between.
+            walker.skip_subtree()
+            skipped = el
+            continue
+        if skipped is not None:
+            skipped = None
+            tail = el.tail
+            if tail:
+                buffer.append(tail)
+                if link_depth:
+                    link_chars += len(tail.strip())
+            continue
         if event == "start":
             if tag in BLOCK_TAGS:
                 end_block()
                 owners.append(el)
-                if is_flagged(el, tag, captions):
+                if namer.flagged(el, tag):
                     flagged.append(el)
             elif tag == "br":
                 end_line()

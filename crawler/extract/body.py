@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .blocks import HEADING_TAGS, Block, collect_blocks, drop_invisible
+from .blocks import HEADING_TAGS, Block, collect_blocks
 from .errors import NotAnArticle
 from .metadata import Metadata
 from .model import ExtractOptions
@@ -45,7 +45,6 @@ def extract_body(doc: Document, meta: Metadata, options: ExtractOptions) -> str:
 
     Raises NotAnArticle("body_too_short") when no container holds enough prose.
     """
-    drop_invisible(doc.root)
     blocks = collect_blocks(doc.root, captions=options.include_captions)
     containers = pick_container(score_candidates(blocks))
     if not containers:
