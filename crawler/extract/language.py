@@ -163,8 +163,9 @@ def default_zone_name(tag: str | None, language: str | None, encoding: str | Non
         return "Asia/Shanghai"
     if language in _ZONES_BY_TAG:
         return _ZONES_BY_TAG[language]
+    if language in (None, "en") and tld in _ZONES_BY_TLD:
+        # English editions of Chinese, Japanese, Korean or Russian outlets.
+        return _ZONES_BY_TLD[tld]
     if encoding and encoding.lower() in _MAINLAND_ENCODINGS:
         return "Asia/Shanghai"
-    if language is None and tld in _ZONES_BY_TLD:
-        return _ZONES_BY_TLD[tld]
     return None

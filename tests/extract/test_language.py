@@ -77,3 +77,7 @@ def test_default_zone_name(tag: str | None, language: str | None, encoding: str,
 
 def test_big5_chinese_defaults_to_taipei() -> None:
     assert default_zone_name(None, "zh", "big5", "www.example.com") == "Asia/Taipei"
+
+
+def test_english_edition_on_a_chinese_host_uses_beijing_time() -> None:
+    assert default_zone_name("en", "en", "utf-8", "www.chinadaily.com.cn") == "Asia/Shanghai"

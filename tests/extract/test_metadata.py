@@ -216,3 +216,30 @@ def test_extract_metadata_never_raises_on_garbage(html: str, cut: int) -> None:
     meta = extract_metadata(doc, ExtractOptions(fetched_at=FETCHED))
     assert time.perf_counter() - started < 1.0
     assert isinstance(meta, Metadata)
+
+
+def test_portal_byline_with_font_size_controls_and_reposted_source() -> None:
+    meta = meta_of(
+        "<html><head><title>新闻标题在这里_国内新闻_某某网</title></head><body>"
+        "<div class='logo'><h1><a href='/'>某某网</a></h1></div>"
+        "<div class='crumb'>您当前的位置：<a href='/'>首页</a> &gt; <a href='/gn/'>国内新闻</a></div>"
+        "<div class='main'><h2>新闻标题在这里</h2>"
+        "<div class='info'>发布时间: 2023-05-06 10:21:35 &nbsp;来源: 人民网－人民日报&nbsp; "
+        "作者:李明 【字体：大 中 小】</div><p>正文第一段。</p><p>编辑：王刚</p></div></body></html>"
+    )
+    assert (meta.title, meta.title_source) == ("新闻标题在这里", "heading")
+    assert meta.published == "2023-05-06T10:21:35+08:00"
+    assert meta.source == "人民网－人民日报"
+    assert meta.authors == ("李明",)
+    assert meta.editors == ("王刚",)
+    assert meta.breadcrumb == ("国内新闻",)
+
+
+def test_english_byline_with_time_before_date() -> None:
+    meta = meta_of(
+        "<html lang='en'><head><title>Mill to close | The Gazette</title></head><body>"
+        "<h1>Mill to close</h1><p class='byline'>By <a>Jane Doe</a> and <a>John Smith</a> | "
+        "Published 4:16 PM EDT, Sept 4, 2009</p><p>The mill will close.</p></body></html>"
+    )
+    assert meta.authors == ("Jane Doe", "John Smith")
+    assert (meta.published, meta.date_source) == ("2009-09-04T16:16:00-04:00", "byline")
