@@ -39,6 +39,9 @@ MAX_SAMPLE_PARAGRAPHS = 30
 # many lines away; a byline before the headline counts 3 lines extra.
 FAR_LINE_DISTANCE = 40
 BEFORE_HEADLINE_PENALTY = 3
+# Byline lines longer than this are not handed to the body stage to drop:
+# a lead paragraph naming its 记者 is article text.
+MAX_BOILERPLATE_LINE_CHARS = 120
 # Label blocks outside the headline region are walked with this budget.
 MAX_LABEL_BLOCK_EVENTS = 200
 # A line with a date but no label is a byline only when this short; longer
@@ -136,7 +139,8 @@ class PageContext:
         if 0 <= self.headline_index < len(self.lines):
             out.append(self.lines[self.headline_index].plain)
         out.extend(b.line.plain for b in self.bylines
-                   if b.distance < FAR_LINE_DISTANCE or b.byline.editors or b.byline.sources)
+                   if len(b.line.plain) <= MAX_BOILERPLATE_LINE_CHARS
+                   and (b.distance < FAR_LINE_DISTANCE or b.byline.editors or b.byline.sources))
         return tuple(out)
 
 

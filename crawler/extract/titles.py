@@ -31,6 +31,12 @@ MAX_AGREEMENT_POINTS = 8.0
 TITLE_COVERAGE_POINTS = 8.0
 # Ties go to what readers see: a visible heading over an equal meta title.
 VISIBLE_POINTS = 0.5
+# A heading that no other source confirms and that shares nothing with the
+# <title> loses this much; a longer text earns up to MAX_LENGTH_POINTS
+# (site names are short, headlines long: 20 characters earn it all).
+DISAGREEMENT_POINTS = 3.0
+MAX_LENGTH_POINTS = 2.0
+LENGTH_POINTS_CHARS = 20
 # Headlines shorter than this (after dropping punctuation) are labels or logos.
 MIN_TITLE_KEY_CHARS = 4
 MAX_TITLE_CHARS = 300
@@ -149,12 +155,15 @@ def _score(candidate: TitleCandidate, all_candidates: list[TitleCandidate], page
     score += min(MAX_AGREEMENT_POINTS, AGREEMENT_POINTS * len(agreeing))
     if candidate.element is not None:
         score += VISIBLE_POINTS
+    score += min(len(key), LENGTH_POINTS_CHARS) / LENGTH_POINTS_CHARS * MAX_LENGTH_POINTS
     if candidate.source == "title":
         pass  # <title> cannot vouch for itself
     elif page_key and key in page_key:
         score += TITLE_COVERAGE_POINTS * len(key) / len(page_key)
     elif page_key and page_key in key and candidate.element is not None:
         score += TITLE_COVERAGE_POINTS * len(page_key) / len(key)
+    elif page_key and candidate.element is not None and not agreeing:
+        score -= DISAGREEMENT_POINTS  # a logo or a box heading the <title> knows nothing of
     if len(candidate.text) > MAX_TITLE_CHARS - 50:
         score -= 6.0
     if candidate.element is not None and candidate.text.count(" ") > 40:

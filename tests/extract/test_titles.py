@@ -107,3 +107,15 @@ def test_no_title_at_all() -> None:
     meta = meta_of("<html><body><p>only text</p></body></html>")
     assert meta.title is None
     assert meta.title_source is None
+
+
+def test_logo_h1_loses_to_the_title() -> None:
+    meta = meta_of("<html><head><title>省农业厅部署秋季动物防疫工作</title></head><body>"
+                   "<h1 class='logo'>中国农业信息网</h1><p>正文。</p></body></html>")
+    assert (meta.title, meta.title_source) == ("省农业厅部署秋季动物防疫工作", "title")
+
+
+def test_site_name_title_loses_to_the_h1() -> None:
+    meta = meta_of("<html><head><title>中国农业信息网</title></head><body>"
+                   "<h1>省农业厅部署秋季动物防疫工作</h1><p>正文。</p></body></html>")
+    assert (meta.title, meta.title_source) == ("省农业厅部署秋季动物防疫工作", "h1")
