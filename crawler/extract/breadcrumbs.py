@@ -10,7 +10,8 @@ title, so the last element left is the section.  Imports stdlib and lxml.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import lxml.html
 

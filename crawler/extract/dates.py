@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateutil.parser
@@ -230,7 +230,7 @@ def parse_machine_date(value: str, chinese: bool = False) -> PageDate | None:
     if _EPOCH_RE.fullmatch(value):
         seconds = int(value[:10])
         try:
-            return PageDate(datetime.fromtimestamp(seconds, tz=timezone.utc), True, epoch=True)
+            return PageDate(datetime.fromtimestamp(seconds, tz=UTC), True, epoch=True)
         except (OverflowError, OSError, ValueError):
             return None
     has_time = bool(_HAS_TIME_RE.search(value))
@@ -287,16 +287,16 @@ def load_zone(name: str | None) -> tzinfo | None:
 
 def is_plausible(page_date: PageDate, fetched_at: datetime | None) -> bool:
     """True when the date lies between 1990 and the fetch time."""
-    now = fetched_at or datetime.now(timezone.utc)
+    now = fetched_at or datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     value = page_date.value
     if value.year < EARLIEST_YEAR:
         return False
     if not page_date.has_time:
         return value.date() <= (now + timedelta(days=1)).date()
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc) <= now + NAIVE_FUTURE_SLACK
+        return value.replace(tzinfo=UTC) <= now + NAIVE_FUTURE_SLACK
     return value <= now
 
 

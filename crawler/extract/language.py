@@ -34,13 +34,13 @@ _WORD_RE = re.compile(r"[a-zà-ÿ']+")
 _TAG_RE = re.compile(r"[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})*")
 
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in is that for with was on are as by this from have has it at be".split()),
-    "de": frozenset("der die das und ist nicht mit den von zu auf ein eine sich dem des im für auch".split()),
-    "fr": frozenset("le la les et des est un une du pour dans que qui sur pas au avec ce sont".split()),
-    "es": frozenset("el la los las y de que en un una por con para es del se al lo como".split()),
-    "pt": frozenset("o a os as e de que em um uma para com não do da dos das no na é".split()),
-    "it": frozenset("il di che la per un una non sono del della le gli con è si nel alla".split()),
-    "nl": frozenset("de het een en van is dat op te in niet zijn met voor er aan ook".split()),
+    "en": frozenset(["the", "and", "of", "to", "in", "is", "that", "for", "with", "was", "on", "are", "as", "by", "this", "from", "have", "has", "it", "at", "be"]),
+    "de": frozenset(["der", "die", "das", "und", "ist", "nicht", "mit", "den", "von", "zu", "auf", "ein", "eine", "sich", "dem", "des", "im", "für", "auch"]),
+    "fr": frozenset(["le", "la", "les", "et", "des", "est", "un", "une", "du", "pour", "dans", "que", "qui", "sur", "pas", "au", "avec", "ce", "sont"]),
+    "es": frozenset(["el", "la", "los", "las", "y", "de", "que", "en", "un", "una", "por", "con", "para", "es", "del", "se", "al", "lo", "como"]),
+    "pt": frozenset(["o", "a", "os", "as", "e", "de", "que", "em", "um", "uma", "para", "com", "não", "do", "da", "dos", "das", "no", "na", "é"]),
+    "it": frozenset(["il", "di", "che", "la", "per", "un", "una", "non", "sono", "del", "della", "le", "gli", "con", "è", "si", "nel", "alla"]),
+    "nl": frozenset(["de", "het", "een", "en", "van", "is", "dat", "op", "te", "in", "niet", "zijn", "met", "voor", "er", "aan", "ook"]),
 }
 
 _LANGUAGES_OF_WORD: dict[str, tuple[str, ...]] = {}
@@ -152,9 +152,8 @@ def default_zone_name(tag: str | None, language: str | None, encoding: str | Non
     """Return the IANA zone a page most likely means when it gives no offset."""
     tag = normalize_language_tag(tag)
     tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
-    if tag and language and tag.split("-")[0] == language:
-        if tag in _ZONES_BY_TAG:
-            return _ZONES_BY_TAG[tag]
+    if tag and language and tag.split("-")[0] == language and tag in _ZONES_BY_TAG:
+        return _ZONES_BY_TAG[tag]
     if language == "zh":
         if tld in ("tw", "hk"):
             return _ZONES_BY_TLD[tld]

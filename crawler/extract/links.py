@@ -62,9 +62,9 @@ def choose_canonical(context: PageContext) -> str | None:
     page_deep = page.path.strip("/") != "" or bool(page.query)
     if page_deep and canonical.path.strip("/") == "" and not canonical.query:
         return None
-    if page.hostname and canonical.hostname and page_deep:
-        if site_key(page.hostname) != site_key(canonical.hostname):
-            return None
+    if (page.hostname and canonical.hostname and page_deep
+            and site_key(page.hostname) != site_key(canonical.hostname)):
+        return None
     return url
 
 

@@ -9,9 +9,9 @@ Imports stdlib and lxml.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -128,9 +128,9 @@ class PageContext:
         byline = parse_byline(line.text, chinese, month_first)
         if byline.empty:
             return
-        if not (byline.sources or byline.authors or byline.editors or byline.labelled_date):
-            if len(line.plain) > MAX_UNLABELLED_DATE_LINE_CHARS:
-                return
+        says_who = byline.sources or byline.authors or byline.editors or byline.labelled_date
+        if not says_who and len(line.plain) > MAX_UNLABELLED_DATE_LINE_CHARS:
+            return
         found.append(FoundByline(line, byline, distance))
 
     def boilerplate_lines(self) -> tuple[str, ...]:

@@ -41,11 +41,9 @@ MAX_LABELLED_BLOCKS = 20
 MAX_MARKED_ELEMENTS = 80
 
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote body br center dd div dl dt fieldset figcaption figure "
-    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot "
-    "th thead tr ul".split()
+    ["address", "article", "aside", "blockquote", "body", "br", "center", "dd", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
 )
-SKIP_TAGS = frozenset("script style noscript select option textarea iframe head template svg".split())
+SKIP_TAGS = frozenset(["script", "style", "noscript", "select", "option", "textarea", "iframe", "head", "template", "svg"])
 
 _GAP_RE = re.compile(r"\s*[\u00a0\u3000][\s\u00a0\u3000]*|\s+")
 
@@ -128,6 +126,27 @@ def _add_tail(lines: list[Line], element: lxml.html.HtmlElement) -> None:
         lines.append(Line(text, parent))
 
 
+class _LineWriter:
+    """Accumulates text pieces and cuts them into lines at block boundaries."""
+
+    def __init__(self, owner: lxml.html.HtmlElement) -> None:
+        self.lines: list[Line] = []
+        self.parts: list[str] = []
+        self.owner = owner
+
+    def add(self, text: str | None) -> None:
+        if text:
+            self.parts.append(text)
+
+    def flush(self, next_owner: lxml.html.HtmlElement) -> None:
+        if self.parts:
+            text = _GAP_RE.sub(_gap, "".join(self.parts)).strip()[:MAX_LINE_CHARS]
+            if text:
+                self.lines.append(Line(text, self.owner))
+            self.parts = []
+        self.owner = next_owner
+
+
 def collect_lines(region: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement | None = None,
                   max_events: int = MAX_WALK_EVENTS) -> tuple[list[Line], int]:
     """Return the text lines of ``region`` and the index of the first line of ``anchor``.
@@ -135,22 +154,10 @@ def collect_lines(region: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement |
     The walk stops LINES_AFTER_HEADLINE lines after the anchor, or after
     ``max_events`` elements; the index is -1 when the anchor was not met.
     """
-    lines: list[Line] = []
-    parts: list[str] = []
-    owner = region
+    writer = _LineWriter(region)
     anchor_index = -1
     skipping = 0
     events = 0
-
-    def flush(next_owner: lxml.html.HtmlElement) -> None:
-        nonlocal parts, owner
-        if parts:
-            text = _GAP_RE.sub(_gap, "".join(parts)).strip()[:MAX_LINE_CHARS]
-            if text:
-                lines.append(Line(text, owner))
-            parts = []
-        owner = next_owner
-
     for event, element in lxml.etree.iterwalk(region, events=("start", "end")):
         tag = element.tag
         if not isinstance(tag, str):
@@ -161,26 +168,23 @@ def collect_lines(region: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement |
                 skipping += tag in SKIP_TAGS
                 continue
             if tag in BLOCK_TAGS or element is anchor:
-                flush(element)
+                writer.flush(element)
             if element is anchor:
-                anchor_index = len(lines)
-            if element.text:
-                parts.append(element.text)
+                anchor_index = len(writer.lines)
+            writer.add(element.text)
             continue
-        if tag in SKIP_TAGS:
-            skipping -= 1
+        skipping -= tag in SKIP_TAGS
         if skipping:
             continue
         if tag in BLOCK_TAGS or element is anchor:
-            flush(element.getparent() if element.getparent() is not None else region)
-        if element.tail and element is not region:
-            parts.append(element.tail)
-        if anchor_index >= 0 and len(lines) > anchor_index + LINES_AFTER_HEADLINE:
+            parent = element.getparent()
+            writer.flush(parent if parent is not None else region)
+        if element is not region:
+            writer.add(element.tail)
+        if 0 <= anchor_index < len(writer.lines) - LINES_AFTER_HEADLINE or events > max_events:
             break
-        if events > max_events:
-            break
-    flush(region)
-    return lines, anchor_index
+    writer.flush(region)
+    return writer.lines, anchor_index
 
 
 _PLAIN_TEXTS = lxml.etree.XPath(".//text()", smart_strings=False)

@@ -59,9 +59,8 @@ def collect_tags(root: lxml.html.HtmlElement) -> PageTags:
         elif element.tag == "time":
             value = element.get("datetime") or element.text_content()
             tags.times.append((value[:MAX_ATTRIBUTE_CHARS], element))
-        elif tags.title is None and element.getparent() is not None:
-            if element.getparent().tag != "svg":
-                tags.title = normalize_space(element.text_content()) or None
+        elif tags.title is None and getattr(element.getparent(), "tag", "svg") != "svg":
+            tags.title = normalize_space(element.text_content()) or None
     values = root.xpath("//body//@itemprop")
     for value in values[:MAX_ITEMPROP_ELEMENTS] if isinstance(values, list) else []:
         element = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -135,9 +135,9 @@ def test_find_url_date(url: str, expected: str | None) -> None:
 
 
 def test_plausibility_bounds() -> None:
-    fetched = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    ok = PageDate(datetime(2019, 12, 31, 23, 0, tzinfo=timezone.utc), True)
-    future = PageDate(datetime(2020, 1, 1, 0, 1, tzinfo=timezone.utc), True)
+    fetched = datetime(2020, 1, 1, tzinfo=UTC)
+    ok = PageDate(datetime(2019, 12, 31, 23, 0, tzinfo=UTC), True)
+    future = PageDate(datetime(2020, 1, 1, 0, 1, tzinfo=UTC), True)
     old = PageDate(datetime(1989, 12, 31), False)
     same_day = PageDate(datetime(2020, 1, 1), False)
     next_week = PageDate(datetime(2020, 1, 8), False)
@@ -147,7 +147,7 @@ def test_plausibility_bounds() -> None:
     assert is_plausible(same_day, fetched)
     assert not is_plausible(next_week, fetched)
     assert is_plausible(ok, fetched.replace(tzinfo=None))
-    assert not is_plausible(PageDate(datetime.now(timezone.utc) + timedelta(days=2), True), None)
+    assert not is_plausible(PageDate(datetime.now(UTC) + timedelta(days=2), True), None)
 
 
 def test_format_date_attaches_zone_only_to_naive_times() -> None:

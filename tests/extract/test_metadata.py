@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import lxml.html
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +15,7 @@ from crawler.extract.metadata import Metadata, extract_metadata
 from crawler.extract.model import ExtractOptions
 from crawler.extract.parse import parse_html
 
-FETCHED = datetime(2026, 1, 1, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
 SEED = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>党员干部受教育 科学发展上水平 人民群众得实惠_教育文献_中国教育网</title></head><body>
 <table><tr><td>当前位置:<a href="/">首页</a> &gt;&gt; <a href="/xw/">新闻资讯</a> &gt;&gt;

@@ -7,7 +7,12 @@ import pytest
 from crawler.extract.metadata import Metadata, extract_metadata
 from crawler.extract.model import ExtractOptions
 from crawler.extract.parse import parse_html
-from crawler.extract.titles import TitleCandidate, choose_title, split_title, strip_site_name
+from crawler.extract.titles import (
+    TitleCandidate,
+    choose_title,
+    split_title,
+    strip_site_name,
+)
 
 
 def meta_of(html: str, url: str = "http://www.example.com/a/2009/09/04/a.html") -> Metadata:
