@@ -26,10 +26,6 @@ EXPECTED_FAILURE_LOGGERS = (
     "scrapy.downloadermiddlewares.robotstxt",
     "scrapy.downloadermiddlewares.retry",
 )
-# One-off fetches of `extract URL`: a page that has not answered in 30 s will
-# not (the crawl uses the same DOWNLOAD_TIMEOUT), and 32 MiB is DOWNLOAD_MAXSIZE.
-FETCH_TIMEOUT_SECONDS = 30
-FETCH_MAXSIZE_BYTES = 32 * 1024 * 1024
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -287,7 +283,12 @@ def fetch_page(url: str) -> tuple[bytes, dict[str, str]]:
     import urllib.request
     import urllib.robotparser
 
-    from crawler.settings import USER_AGENT
+    from crawler.settings import (
+        CRAWL_HTML_CONTENT_TYPES,
+        DOWNLOAD_MAXSIZE,
+        DOWNLOAD_TIMEOUT,
+        USER_AGENT,
+    )
 
     parts = urlsplit(url)
     robots = urllib.robotparser.RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
@@ -296,8 +297,8 @@ def fetch_page(url: str) -> tuple[bytes, dict[str, str]]:
         if not robots.can_fetch(USER_AGENT, url):
             raise FetchError("robots_txt_forbidden")
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
-            body = response.read(FETCH_MAXSIZE_BYTES + 1)
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
+            body = response.read(DOWNLOAD_MAXSIZE + 1)
             headers = dict(response.headers.items())
     except urllib.error.HTTPError as exc:
         raise FetchError(f"http_{exc.code}") from exc
@@ -305,10 +306,10 @@ def fetch_page(url: str) -> tuple[bytes, dict[str, str]]:
         raise FetchError(url_error_reason(exc.reason)) from exc
     except (TimeoutError, socket.timeout) as exc:
         raise FetchError("timeout") from exc
-    if len(body) > FETCH_MAXSIZE_BYTES:
+    if len(body) > DOWNLOAD_MAXSIZE:
         raise FetchError("too_large")
     media_type = headers.get("Content-Type", "text/html").split(";", 1)[0].strip().lower()
-    if media_type not in ("text/html", "application/xhtml+xml"):
+    if media_type not in CRAWL_HTML_CONTENT_TYPES:
         raise FetchError("not_html")
     return body, headers
 
