@@ -9,6 +9,7 @@ process) through ``run_newsarchive``.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -133,3 +134,10 @@ def run_newsarchive(tmp_path: Path) -> RunNewsarchive:
         )
 
     return run
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on (until someone binds it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

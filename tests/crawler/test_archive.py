@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,13 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from crawler.cli import main
-from tests.crawler.conftest import SEED_PATH, RunNewsarchive, Site
+from tests.crawler.conftest import SEED_PATH, RunNewsarchive, Site, free_port
 
 
 def outcome_lines(stdout: str) -> dict[str, str]:
     """Return {url: outcome} from the per-URL lines of `newsarchive archive`."""
     lines = [line.split("  ", 1) for line in stdout.splitlines() if line.startswith("http")]
     return {url: outcome for url, outcome in lines}
-
-
-def closed_port() -> int:
-    """Return a loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_seed_page_is_archived_with_every_field(site: Site, run_newsarchive: RunNewsarchive, tmp_path: Path) -> None:
@@ -96,7 +88,7 @@ def test_each_bad_input_gets_its_reason_and_the_rest_is_stored(
         site.url("/index.html"): "failed: body_too_short",
         site.url("/private/page.html"): "failed: robots_txt_forbidden",
         "http://news.example.invalid/a.html": "failed: dns_lookup_failed",
-        f"http://127.0.0.1:{closed_port()}/a.html": "failed: connection_refused",
+        f"http://127.0.0.1:{free_port()}/a.html": "failed: connection_refused",
     }
     result = run_newsarchive("archive", *expected, "--db", "bad.db", "--allow-private", "--timeout", "1")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,11 @@ from typing import Any
 
 from archive import datasette_args, open_archive, save_article
 from crawler.extract import ExtractOptions, extract_article
-from tests.crawler.conftest import SEED_SOURCE
+from tests.crawler.conftest import SEED_SOURCE, free_port
 
 SEED_URL = "http://www.edu-china-net.cn/news/zcfg/jywx/2009-09-04/32198.html"
 # Datasette starts in about a second here; a loaded CI machine gets more.
 DATASETTE_START_TIMEOUT_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get_json(url: str) -> Any:
