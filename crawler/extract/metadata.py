@@ -28,6 +28,12 @@ from .parse import Document
 from .people import choose_people
 
 
+# A date-only winner takes the time of a same-day candidate at least this
+# heavy (a byline within ~8 lines of the headline); a sidebar item of the
+# same day says nothing about the article's hour.
+MIN_REFINING_WEIGHT = 4.0
+
+
 @dataclass(frozen=True)
 class Metadata:
     """Everything about an article but its body, each value with its provenance."""
@@ -107,7 +113,7 @@ def _choose_date(candidates: list[DateCandidate], zone: tzinfo | None,
         return None, None
     best = max(plausible, key=lambda c: c.weight)
     if not best.date.has_time:
-        same_day = [c for c in plausible if c.date.has_time
+        same_day = [c for c in plausible if c.date.has_time and c.weight >= MIN_REFINING_WEIGHT
                     and _local_day(c.date, zone) == best.date.value.date()]
         if same_day:
             best = max(same_day, key=lambda c: c.weight)
