@@ -27,10 +27,9 @@ from .page import PageContext, read_context
 from .parse import Document
 from .people import choose_people
 
-
 # A date-only winner takes the time of a same-day candidate at least this
-# heavy (a byline within ~8 lines of the headline); a sidebar item of the
-# same day says nothing about the article's hour.
+# heavy (a byline within ~8 lines of the headline) or about as heavy as
+# itself; a sidebar item of the same day says nothing about the article's hour.
 MIN_REFINING_WEIGHT = 4.0
 
 
@@ -113,7 +112,8 @@ def _choose_date(candidates: list[DateCandidate], zone: tzinfo | None,
         return None, None
     best = max(plausible, key=lambda c: c.weight)
     if not best.date.has_time:
-        same_day = [c for c in plausible if c.date.has_time and c.weight >= MIN_REFINING_WEIGHT
+        floor = min(MIN_REFINING_WEIGHT, best.weight - 0.5)
+        same_day = [c for c in plausible if c.date.has_time and c.weight >= floor
                     and _local_day(c.date, zone) == best.date.value.date()]
         if same_day:
             best = max(same_day, key=lambda c: c.weight)
