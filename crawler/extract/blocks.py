@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, field
 
 import lxml.etree
-import lxml.html
 
 from .text import CJK_RE, normalize_space
 
@@ -89,13 +88,13 @@ class Block:
     only split into its lines when the body is written out.
     """
 
-    owner: lxml.html.HtmlElement
+    owner: lxml.etree._Element
     lines: list[Line]
     tag: str
     # Boilerplate elements (by tag or class/id) between the owner and the root.
-    flagged: tuple[lxml.html.HtmlElement, ...] = ()
+    flagged: tuple[lxml.etree._Element, ...] = ()
     weight: float = 0.0
-    ancestors: list[lxml.html.HtmlElement] = field(default_factory=list)
+    ancestors: list[lxml.etree._Element] = field(default_factory=list)
     text: str = ""
     link_chars: int = 0
 
@@ -116,7 +115,7 @@ class Block:
         return len(CJK_RE.findall(self.text))
 
 
-def class_words(el: lxml.html.HtmlElement) -> list[str]:
+def class_words(el: lxml.etree._Element) -> list[str]:
     """The lower-cased words of an element's class and id attributes."""
     return _split_words(el.get("class"), el.get("id"))
 
@@ -136,12 +135,12 @@ def _verdict_of(words: list[str]) -> int:
     return 0
 
 
-def class_verdict(el: lxml.html.HtmlElement) -> int:
+def class_verdict(el: lxml.etree._Element) -> int:
     """+1 for a container named like an article, -1 like boilerplate, else 0."""
     return _verdict_of(class_words(el))
 
 
-def is_hidden(el: lxml.html.HtmlElement) -> bool:
+def is_hidden(el: lxml.etree._Element) -> bool:
     """Whether the element is hidden from readers by attribute or inline style."""
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
@@ -159,7 +158,7 @@ class _Namer:
         self.captions = captions
         self.cache: dict[tuple[str | None, str | None], bool] = {}
 
-    def flagged(self, el: lxml.html.HtmlElement, tag: str) -> bool:
+    def flagged(self, el: lxml.etree._Element, tag: str) -> bool:
         """Whether the element looks like a boilerplate container."""
         if tag in BOILERPLATE_TAGS or el.get("role") in _BOILERPLATE_ROLES:
             return True
@@ -177,7 +176,7 @@ class _Namer:
         return verdict
 
 
-def collect_blocks(root: lxml.html.HtmlElement, captions: bool = False) -> list[Block]:
+def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Block]:
     """Return the page's visible text blocks in document order.
 
     Scripts, styles, form controls and hidden elements are skipped (their
@@ -186,8 +185,8 @@ def collect_blocks(root: lxml.html.HtmlElement, captions: bool = False) -> list[
     """
     namer = _Namer(captions)
     blocks: list[Block] = []
-    owners: list[lxml.html.HtmlElement] = [root]
-    flagged: list[lxml.html.HtmlElement] = []
+    owners: list[lxml.etree._Element] = [root]
+    flagged: list[lxml.etree._Element] = []
     lines: list[Line] = []
     buffer: list[str] = []
     link_depth = 0

@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import lxml.html
+import lxml.etree
 
 from .page import PageContext
 from .tags import ld_first, ld_text
-from .text import normalize_space
+from .text import normalize_space, text_of
 from .titles import split_title
 
 # A trail longer than this is a menu or a sentence, not a breadcrumb.
@@ -62,13 +62,13 @@ def split_breadcrumb(text: str) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
-def breadcrumb_from_element(element: lxml.html.HtmlElement) -> tuple[str, ...] | None:
+def breadcrumb_from_element(element: lxml.etree._Element) -> tuple[str, ...] | None:
     """Return the crumbs of a breadcrumb container: its link texts plus a trailing text."""
-    text = normalize_space(element.text_content()[: MAX_BREADCRUMB_CHARS * 2])
+    text = normalize_space(text_of(element)[: MAX_BREADCRUMB_CHARS * 2])
     if not text or len(text) > MAX_BREADCRUMB_CHARS:
         return None
     anchors = list(element.iter("a"))[: MAX_CRUMBS * 2]
-    links = [normalize_space(a.text_content()) for a in anchors]
+    links = [normalize_space(text_of(a)) for a in anchors]
     links = [link for link in links if link]
     if len(links) >= 2 and _ROOT_HREF_RE.match(anchors[0].get("href") or "x"):
         links = links[1:]  # the home entry, often under the site's name
@@ -85,11 +85,11 @@ def breadcrumb_from_element(element: lxml.html.HtmlElement) -> tuple[str, ...] |
     return tuple(crumbs)
 
 
-def _trailing_text(element: lxml.html.HtmlElement, text: str) -> str:
+def _trailing_text(element: lxml.etree._Element, text: str) -> str:
     anchors = list(element.iter("a"))
     if not anchors:
         return ""
-    last = normalize_space(anchors[-1].text_content())
+    last = normalize_space(text_of(anchors[-1]))
     index = text.rfind(last) if last else -1
     tail = text[index + len(last):] if index >= 0 else ""
     return _SEPARATOR_RE.sub(" ", tail).strip()
@@ -196,7 +196,7 @@ def _trails(context: PageContext) -> Iterator[tuple[tuple[str, ...], str | None]
     for element in context.crumb_elements[:MAX_CONTAINERS]:
         crumbs = breadcrumb_from_element(element)
         if crumbs:
-            yield crumbs, normalize_space(element.text_content()[:MAX_BREADCRUMB_CHARS * 2])
+            yield crumbs, normalize_space(text_of(element)[:MAX_BREADCRUMB_CHARS * 2])
     for line in context.lines:
         crumbs = split_breadcrumb(line.plain)
         if crumbs:

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.etree
-import lxml.html
 
 from .bylines import Byline, parse_byline
 from .parse import Document
@@ -28,7 +27,7 @@ from .regions import (
     find_marked_elements,
 )
 from .tags import PageTags, article_objects, collect_tags, ld_first, ld_text
-from .text import normalize_space
+from .text import normalize_space, text_of
 from .titles import TitleCandidate, choose_title, title_key
 
 MAX_HEADING_CANDIDATES = 40
@@ -65,6 +64,12 @@ CRUMB_MARK_RE = re.compile(
 )
 _MARK_RE = re.compile(_TITLE_MARK_RE.pattern + "|" + CRUMB_MARK_RE.pattern + "|font-size",
                       re.IGNORECASE)
+# Every match of _MARK_RE contains one of these (a fast prefilter).
+_MARK_KEYWORDS = (
+    "tit", "headline", "biaoti", "heading", "bt", "crumb", "krume", "pankuzu", "ariane",
+    "miga", "weizhi", "dqwz", "location", "position", "curpos", "daohang", "path", "trail",
+    "font-size",
+)
 _BIG_FONT_SIZES = frozenset({"4", "5", "6", "7", "+1", "+2", "+3", "+4"})
 _FONT_SIZE_RE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem)", re.IGNORECASE)
 # Inline font sizes at or above these mark a headline in table layouts.
@@ -90,11 +95,11 @@ class PageContext:
     articles: list[dict[str, Any]]
     site_names: tuple[str, ...]
     title: TitleCandidate | None
-    headline: lxml.html.HtmlElement | None
+    headline: lxml.etree._Element | None
     lines: list[Line]
     headline_index: int
     labelled_lines: list[Line]
-    crumb_elements: list[lxml.html.HtmlElement]
+    crumb_elements: list[lxml.etree._Element]
     declared_language: str | None
     sample_text: str
     bylines: list[FoundByline] = field(default_factory=list)
@@ -150,7 +155,8 @@ def read_context(doc: Document) -> PageContext:
     tags = collect_tags(root)
     articles = article_objects(doc.json_ld)
     site_names = _site_names(tags, doc.json_ld, articles)
-    marked = find_marked_elements(root, _MARK_RE, ("class", "id", "style", "aria-label"))
+    marked = find_marked_elements(root, _MARK_RE, ("class", "id", "style", "aria-label"),
+                                  _MARK_KEYWORDS)
     candidates = _title_candidates(root, tags, articles, marked)
     title = choose_title(candidates, tags.title, site_names)
     headline = _headline_element(root, title)
@@ -182,12 +188,12 @@ def _site_names(tags: PageTags, objects: tuple[dict[str, Any], ...],
     return tuple(dict.fromkeys(n for n in names if n))
 
 
-def _has_crumb_mark(element: lxml.html.HtmlElement) -> bool:
+def _has_crumb_mark(element: lxml.etree._Element) -> bool:
     marks = " ".join(element.get(name) or "" for name in ("class", "id", "aria-label"))
     return bool(CRUMB_MARK_RE.search(marks[:300]))
 
 
-def _home_link_parents(root: lxml.html.HtmlElement, url: str) -> list[lxml.html.HtmlElement]:
+def _home_link_parents(root: lxml.etree._Element, url: str) -> list[lxml.etree._Element]:
     """Return the parents of links to the home page: breadcrumb trails start with one."""
     parts = urlsplit(url) if url else None
     homes = ["/", "./", "index.html", "index.htm", "/index.html", "/index.htm", "/index.shtml"]
@@ -198,7 +204,7 @@ def _home_link_parents(root: lxml.html.HtmlElement, url: str) -> list[lxml.html.
     indexes = [i for i, h in enumerate(hrefs) if isinstance(h, str) and h.strip() in wanted
                ] if isinstance(hrefs, list) else []
     links = [h.getparent() for h in fetch_positions(root, "//body//a/@href", indexes[:MAX_HOME_LINKS])]
-    parents: list[lxml.html.HtmlElement] = []
+    parents: list[lxml.etree._Element] = []
     for link in links[:MAX_HOME_LINKS]:
         parent = link.getparent()
         if parent is not None and parent.tag not in ("li", "body") and parent not in parents:
@@ -206,10 +212,10 @@ def _home_link_parents(root: lxml.html.HtmlElement, url: str) -> list[lxml.html.
     return parents
 
 
-def _heading_elements(root: lxml.html.HtmlElement,
-                      marked: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
+def _heading_elements(root: lxml.etree._Element,
+                      marked: list[lxml.etree._Element]) -> list[lxml.etree._Element]:
     """Return h1s, the first h2s, big <font>s and title-marked or big-styled blocks."""
-    elements: list[lxml.html.HtmlElement] = []
+    elements: list[lxml.etree._Element] = []
     counts = {"h1": 0, "h2": 0}
     for element in root.iter("h1", "h2", "font"):
         if element.tag == "font":
@@ -225,9 +231,9 @@ def _heading_elements(root: lxml.html.HtmlElement,
     return elements
 
 
-def _title_candidates(root: lxml.html.HtmlElement, tags: PageTags,
+def _title_candidates(root: lxml.etree._Element, tags: PageTags,
                       articles: list[dict[str, Any]],
-                      marked: list[lxml.html.HtmlElement]) -> list[TitleCandidate]:
+                      marked: list[lxml.etree._Element]) -> list[TitleCandidate]:
     candidates = [
         TitleCandidate(text, label) for text, label in (
             (ld_text(ld_first(articles, "headline")) or ld_text(ld_first(articles, "name")),
@@ -244,13 +250,13 @@ def _title_candidates(root: lxml.html.HtmlElement, tags: PageTags,
         label = _heading_label(element)
         if label is None:
             continue
-        text = normalize_space(element.text_content()[: MAX_HEADING_CHARS * 2])
+        text = normalize_space(text_of(element)[: MAX_HEADING_CHARS * 2])
         if 0 < len(text) <= MAX_HEADING_CHARS:
             candidates.append(TitleCandidate(text, label, element))
     return candidates
 
 
-def _heading_label(element: lxml.html.HtmlElement) -> str | None:
+def _heading_label(element: lxml.etree._Element) -> str | None:
     if element.tag == "h1":
         return "h1"
     style = element.get("style") or ""
@@ -265,8 +271,8 @@ def _heading_label(element: lxml.html.HtmlElement) -> str | None:
     return "heading"
 
 
-def _headline_element(root: lxml.html.HtmlElement,
-                      title: TitleCandidate | None) -> lxml.html.HtmlElement | None:
+def _headline_element(root: lxml.etree._Element,
+                      title: TitleCandidate | None) -> lxml.etree._Element | None:
     if title is None:
         return None
     if title.element is not None:
@@ -285,7 +291,7 @@ def _headline_element(root: lxml.html.HtmlElement,
     return None
 
 
-def _labelled_lines(root: lxml.html.HtmlElement) -> list[Line]:
+def _labelled_lines(root: lxml.etree._Element) -> list[Line]:
     out: list[Line] = []
     for block in find_labelled_blocks(root, LABEL_RE):
         lines, _ = collect_lines(block, max_events=MAX_LABEL_BLOCK_EVENTS)
@@ -303,17 +309,17 @@ def _declared_language(doc: Document, tags: PageTags,
     return None
 
 
-def _sample_text(root: lxml.html.HtmlElement, title: TitleCandidate | None,
+def _sample_text(root: lxml.etree._Element, title: TitleCandidate | None,
                  lines: list[Line]) -> str:
     parts = [title.text] if title else []
     parts.extend(line.plain for line in lines)
     for index, paragraph in enumerate(root.iter("p")):
         if index >= MAX_SAMPLE_PARAGRAPHS:
             break
-        parts.append(paragraph.text_content()[:400])
+        parts.append(text_of(paragraph)[:400])
     return " ".join(parts)
 
 
 def title_matches(text: str, title: TitleCandidate | None) -> bool:
     """True when ``text`` is the headline (compared without spaces and punctuation)."""
-    return bool(title) and title_key(text) == title_key(title.text if title else "")
+    return title is not None and bool(title.key) and title_key(text) == title.key

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .bylines import clean_names, clean_source
 from .page import FAR_LINE_DISTANCE, PageContext
 from .tags import ld_first, ld_names, ld_text
+from .text import text_of
 
 # Authors are read from bylines at most this many lines from the headline;
 # farther "作者" lines belong to comments or related items.
@@ -74,9 +75,9 @@ def _authors(context: PageContext) -> tuple[str, ...]:
             near = [n for b in context.bylines if b.distance <= found.distance + 2
                     for n in b.byline.authors]
             return tuple(dict.fromkeys(near))
-    visible = [e.text_content() for e in context.tags.itemprops.get("author", [])[:5]]
+    visible = [text_of(e) for e in context.tags.itemprops.get("author", [])[:5]]
     rel_authors = context.doc.root.xpath("//body//a[contains(@rel, 'author')]")
-    visible += [e.text_content() for e in rel_authors[:5]] if isinstance(rel_authors, list) else []
+    visible += [text_of(e) for e in rel_authors[:5]] if isinstance(rel_authors, list) else []
     for values in (visible, ld_names(ld_first(context.articles, "author"))):
         cleaned = clean_names([" ".join(v.split()) for v in values])
         if cleaned:

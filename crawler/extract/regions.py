@@ -11,11 +11,11 @@ fields with them.  Imports stdlib and lxml.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 import lxml.etree
-import lxml.html
 
 # The headline region grows up to this many ancestor levels while it holds
 # at most MAX_REGION_ELEMENTS elements.  A table-layout byline sits in the
@@ -53,7 +53,7 @@ class Line:
     """One visible text line and the block element it belongs to."""
 
     text: str
-    element: lxml.html.HtmlElement
+    element: lxml.etree._Element
 
     @property
     def plain(self) -> str:
@@ -61,12 +61,20 @@ class Line:
         return " ".join(self.text.split())
 
 
+def collapse_gaps(text: str) -> str:
+    """Collapse whitespace runs to one space, or two where the run held a
+    no-break or ideographic space (the gap between byline fields)."""
+    if "\u00a0" not in text and "\u3000" not in text:
+        return " ".join(text.split())
+    return _GAP_RE.sub(_gap, text).strip()
+
+
 def _gap(match: re.Match[str]) -> str:
     run = match.group(0)
     return "  " if len(run) > 1 and ("\u00a0" in run or "\u3000" in run) else " "
 
 
-def headline_region(headline: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+def headline_region(headline: lxml.etree._Element) -> lxml.etree._Element:
     """Return the largest close ancestor of ``headline`` that is still small.
 
     Inline wrappers (``<b><font>``) do not count as levels.
@@ -86,7 +94,7 @@ def headline_region(headline: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return region
 
 
-def collect_headline_lines(headline: lxml.html.HtmlElement) -> tuple[list[Line], int]:
+def collect_headline_lines(headline: lxml.etree._Element) -> tuple[list[Line], int]:
     """Return the lines around ``headline`` and the index of its first line.
 
     The lines come from the headline region and from a few of the region's
@@ -94,7 +102,7 @@ def collect_headline_lines(headline: lxml.html.HtmlElement) -> tuple[list[Line],
     large container) leaves the byline in the next sibling.
     """
     region = headline_region(headline)
-    before: list[lxml.html.HtmlElement] = []
+    before: list[lxml.etree._Element] = []
     for sibling in region.itersiblings(preceding=True):
         if len(before) >= SIBLINGS_BEFORE:
             break
@@ -118,10 +126,10 @@ def collect_headline_lines(headline: lxml.html.HtmlElement) -> tuple[list[Line],
     return lines[start:index + LINES_AFTER_HEADLINE + 1], index - start
 
 
-def _add_tail(lines: list[Line], element: lxml.html.HtmlElement) -> None:
+def _add_tail(lines: list[Line], element: lxml.etree._Element) -> None:
     """Append the text that follows ``element`` inside its parent, if any."""
     parent = element.getparent()
-    text = _GAP_RE.sub(_gap, element.tail or "").strip()[:MAX_LINE_CHARS]
+    text = collapse_gaps(element.tail or "")[:MAX_LINE_CHARS]
     if text and parent is not None:
         lines.append(Line(text, parent))
 
@@ -129,7 +137,7 @@ def _add_tail(lines: list[Line], element: lxml.html.HtmlElement) -> None:
 class _LineWriter:
     """Accumulates text pieces and cuts them into lines at block boundaries."""
 
-    def __init__(self, owner: lxml.html.HtmlElement) -> None:
+    def __init__(self, owner: lxml.etree._Element) -> None:
         self.lines: list[Line] = []
         self.parts: list[str] = []
         self.owner = owner
@@ -138,16 +146,16 @@ class _LineWriter:
         if text:
             self.parts.append(text)
 
-    def flush(self, next_owner: lxml.html.HtmlElement) -> None:
+    def flush(self, next_owner: lxml.etree._Element) -> None:
         if self.parts:
-            text = _GAP_RE.sub(_gap, "".join(self.parts)).strip()[:MAX_LINE_CHARS]
+            text = collapse_gaps("".join(self.parts))[:MAX_LINE_CHARS]
             if text:
                 self.lines.append(Line(text, self.owner))
             self.parts = []
         self.owner = next_owner
 
 
-def collect_lines(region: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement | None = None,
+def collect_lines(region: lxml.etree._Element, anchor: lxml.etree._Element | None = None,
                   max_events: int = MAX_WALK_EVENTS) -> tuple[list[Line], int]:
     """Return the text lines of ``region`` and the index of the first line of ``anchor``.
 
@@ -190,15 +198,15 @@ def collect_lines(region: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement |
 _PLAIN_TEXTS = lxml.etree.XPath(".//text()", smart_strings=False)
 
 
-def find_labelled_blocks(root: lxml.html.HtmlElement,
-                         label_re: re.Pattern[str]) -> list[lxml.html.HtmlElement]:
+def find_labelled_blocks(root: lxml.etree._Element,
+                         label_re: re.Pattern[str]) -> list[lxml.etree._Element]:
     """Return the block elements holding a short text node that ``label_re`` matches.
 
     The page's flat text (serialised by libxml2) is checked first, so pages
     without any label cost one fast serialisation.  Blocks are returned in
     document order, without repeats.
     """
-    blocks: list[lxml.html.HtmlElement] = []
+    blocks: list[lxml.etree._Element] = []
     body = root.find("body")
     if body is None or not label_re.search(lxml.etree.tostring(body, method="text",
                                                                  encoding="unicode")):
@@ -216,7 +224,7 @@ def find_labelled_blocks(root: lxml.html.HtmlElement,
     return blocks
 
 
-def fetch_positions(node: lxml.html.HtmlElement, expression: str,
+def fetch_positions(node: lxml.etree._Element, expression: str,
                     indexes: list[int]) -> list[lxml.etree._ElementUnicodeResult]:
     """Return the results of ``expression`` at the given 0-based indexes, with parents.
 
@@ -237,32 +245,55 @@ def fetch_positions(node: lxml.html.HtmlElement, expression: str,
     return found
 
 
-def find_marked_elements(root: lxml.html.HtmlElement, mark_re: re.Pattern[str],
-                         attributes: tuple[str, ...]) -> list[lxml.html.HtmlElement]:
+def find_marked_elements(root: lxml.etree._Element, mark_re: re.Pattern[str],
+                         attributes: tuple[str, ...],
+                         keywords: tuple[str, ...]) -> list[lxml.etree._Element]:
     """Return the elements of <body> whose given attributes match ``mark_re``, in order.
 
-    Reading the attribute values with one XPath and testing them in Python is
-    several times faster than XPath ``contains(translate(...))`` tests.
+    ``keywords`` are lower-case strings of which every match of ``mark_re``
+    contains one.  The attribute values, read with one XPath, are joined into
+    one lower-cased text and the keywords looked for with ``str.find``; only
+    the values holding one are tested with the regex.  A page has thousands of
+    class values, and a regex search over all of them cost milliseconds.
     """
     union = " | ".join(f"//body//@{name}" for name in attributes)
     try:
         values = root.xpath(union)
     except lxml.etree.XPathError:
         return []
-    found: list[lxml.html.HtmlElement] = []
-    for value in values if isinstance(values, list) else []:
-        if isinstance(value, lxml.etree._ElementUnicodeResult) and mark_re.search(value[:300]):
-            element = value.getparent()
-            if element is not None and (not found or found[-1] is not element):
-                found.append(element)
+    if not isinstance(values, list) or not values:
+        return []
+    starts: list[int] = []
+    parts: list[str] = []
+    offset = 0
+    for value in values:
+        part = str(value)[:300].replace("\n", " ")
+        starts.append(offset)
+        parts.append(part)
+        offset += len(part) + 1
+    joined = "\n".join(parts).lower()
+    candidates: set[int] = set()
+    for word in keywords:
+        at = joined.find(word)
+        while at != -1:
+            candidates.add(bisect.bisect_right(starts, at) - 1)
+            at = joined.find(word, at + 1)
+    found: list[lxml.etree._Element] = []
+    for index in sorted(candidates):
+        value = values[index]
+        if not mark_re.search(parts[index]):
+            continue
+        element = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None
+        if element is not None and (not found or found[-1] is not element):
+            found.append(element)
         if len(found) >= MAX_MARKED_ELEMENTS:
             break
     return found
 
 
-def block_of(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+def block_of(element: lxml.etree._Element) -> lxml.etree._Element | None:
     """Return the nearest block-level element at or above ``element`` (not <body>)."""
-    current: lxml.html.HtmlElement | None = element
+    current: lxml.etree._Element | None = element
     while current is not None and current.tag not in BLOCK_TAGS:
         if current.tag in SKIP_TAGS:
             return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
+import lxml.etree
 
 from .blocks import Block, class_verdict
 from .text import CJK_RE
@@ -111,7 +111,7 @@ def is_prose_line(text: str) -> bool:
     return weight >= MIN_SHORT_PROSE_WEIGHT and bool(SENTENCE_PUNCT_RE.search(text))
 
 
-def container_factor(el: lxml.html.HtmlElement) -> float:
+def container_factor(el: lxml.etree._Element) -> float:
     """Multiplier of an element's score from its tag and naming."""
     factor = 1.0
     verdict = class_verdict(el)
@@ -126,7 +126,7 @@ def container_factor(el: lxml.html.HtmlElement) -> float:
     return factor
 
 
-def score_candidates(blocks: list[Block]) -> dict[lxml.html.HtmlElement, float]:
+def score_candidates(blocks: list[Block]) -> dict[lxml.etree._Element, float]:
     """Weigh every block and add its weight to its owner and every ancestor.
 
     Sets ``block.weight`` and ``block.ancestors`` (owner first, root last) and
@@ -134,8 +134,8 @@ def score_candidates(blocks: list[Block]) -> dict[lxml.html.HtmlElement, float]:
     element's score is then the prose it holds minus the boilerplate it holds,
     so the best one is the smallest subtree with all of the article.
     """
-    raw: dict[lxml.html.HtmlElement, float] = {}
-    chains: dict[lxml.html.HtmlElement, list[lxml.html.HtmlElement]] = {}
+    raw: dict[lxml.etree._Element, float] = {}
+    chains: dict[lxml.etree._Element, list[lxml.etree._Element]] = {}
     for block in blocks:
         block.weight = weigh_block(block)
         chain = chains.get(block.owner)
@@ -165,8 +165,8 @@ MIN_HEADLINE_LINK_WEIGHT = 20
 
 def demote_teasers(blocks: list[Block]) -> None:
     """Give blurbs of teaser boxes the weight of boilerplate."""
-    prose_count: dict[lxml.html.HtmlElement, int] = {}
-    headline: set[lxml.html.HtmlElement] = set()
+    prose_count: dict[lxml.etree._Element, int] = {}
+    headline: set[lxml.etree._Element] = set()
     for block in blocks:
         boxes = block.ancestors[:TEASER_BOX_LEVELS + 1]
         if block.weight > 0:
@@ -186,7 +186,7 @@ def demote_teasers(blocks: list[Block]) -> None:
                 break
 
 
-def pick_container(scores: dict[lxml.html.HtmlElement, float]) -> list[lxml.html.HtmlElement]:
+def pick_container(scores: dict[lxml.etree._Element, float]) -> list[lxml.etree._Element]:
     """Return the containers of the article body in document order ([] for none)."""
     best = max(scores, key=scores.__getitem__, default=None)
     return [best] if best is not None else []

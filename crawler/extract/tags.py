@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lxml.etree
-import lxml.html
 
-from .text import normalize_space
+from .text import normalize_space, text_of
 
 MAX_ATTRIBUTE_CHARS = 2000
 MAX_ITEMPROP_ELEMENTS = 200
@@ -31,8 +30,8 @@ class PageTags:
 
     meta: dict[str, list[str]] = field(default_factory=dict)
     links: dict[str, list[str]] = field(default_factory=dict)
-    times: list[tuple[str, lxml.html.HtmlElement]] = field(default_factory=list)
-    itemprops: dict[str, list[lxml.html.HtmlElement]] = field(default_factory=dict)
+    times: list[tuple[str, lxml.etree._Element]] = field(default_factory=list)
+    itemprops: dict[str, list[lxml.etree._Element]] = field(default_factory=dict)
     html_lang: str | None = None
     title: str | None = None
 
@@ -45,7 +44,7 @@ class PageTags:
         return None
 
 
-def collect_tags(root: lxml.html.HtmlElement) -> PageTags:
+def collect_tags(root: lxml.etree._Element) -> PageTags:
     """Return the page's meta, link, time and itemprop facts."""
     tags = PageTags(html_lang=(root.get("lang") or root.get("xml:lang") or None))
     for element in root.iter("meta", "link", "time", "title"):
@@ -57,10 +56,10 @@ def collect_tags(root: lxml.html.HtmlElement) -> PageTags:
                 if href:
                     tags.links.setdefault(rel, []).append(href)
         elif element.tag == "time":
-            value = element.get("datetime") or element.text_content()
+            value = element.get("datetime") or text_of(element)
             tags.times.append((value[:MAX_ATTRIBUTE_CHARS], element))
         elif tags.title is None and getattr(element.getparent(), "tag", "svg") != "svg":
-            tags.title = normalize_space(element.text_content()) or None
+            tags.title = normalize_space(text_of(element)) or None
     values = root.xpath("//body//@itemprop")
     for value in values[:MAX_ITEMPROP_ELEMENTS] if isinstance(values, list) else []:
         element = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None
@@ -69,7 +68,7 @@ def collect_tags(root: lxml.html.HtmlElement) -> PageTags:
     return tags
 
 
-def _add_meta(tags: PageTags, element: lxml.html.HtmlElement) -> None:
+def _add_meta(tags: PageTags, element: lxml.etree._Element) -> None:
     content = element.get("content")
     if content is None:
         if element.get("charset") is None:
@@ -82,7 +81,7 @@ def _add_meta(tags: PageTags, element: lxml.html.HtmlElement) -> None:
             tags.meta.setdefault(key, []).append(content)
 
 
-def itemprop_value(element: lxml.html.HtmlElement) -> str:
+def itemprop_value(element: lxml.etree._Element) -> str:
     """Return a microdata element's value: content/datetime/href attribute or its text."""
     for attribute in ("content", "datetime"):
         value = element.get(attribute)
@@ -90,7 +89,7 @@ def itemprop_value(element: lxml.html.HtmlElement) -> str:
             return normalize_space(value[:MAX_ATTRIBUTE_CHARS])
     if element.tag == "link":
         return (element.get("href") or "").strip()[:MAX_ATTRIBUTE_CHARS]
-    return normalize_space(element.text_content()[:MAX_ATTRIBUTE_CHARS])
+    return normalize_space(text_of(element)[:MAX_ATTRIBUTE_CHARS])
 
 
 def article_objects(objects: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:

@@ -11,9 +11,9 @@ title separators.  Imports stdlib and lxml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import lxml.html
+import lxml.etree
 
 # (source label, base weight).  Structured headlines are usually clean; a
 # visible h1 is the headline on most article pages; <title> carries affixes.
@@ -54,7 +54,11 @@ class TitleCandidate:
 
     text: str
     source: str
-    element: lxml.html.HtmlElement | None = None
+    element: lxml.etree._Element | None = None
+    key: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", title_key(self.text))
 
 
 def title_key(text: str) -> str:
