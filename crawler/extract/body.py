@@ -21,10 +21,12 @@ from .parse import Document
 from .scoring import (
     BOILERPLATE_PENALTY,
     CAPTION_LINE_RE,
+    MAX_CAPTION_WEIGHT,
     MAX_PROSE_LINK_DENSITY,
     is_prose_line,
     pick_container,
     score_candidates,
+    text_weight,
 )
 from .text import cjk_count, normalize_space
 
@@ -101,9 +103,10 @@ def _flags_below(block: Block, container: object) -> list[object]:
 
 
 def _classify(block: Block, repeated: set[str], captions: bool) -> str:
+    if text_weight(block) <= MAX_CAPTION_WEIGHT and CAPTION_LINE_RE.search(block.text):
+        # Before the repeat test: a credit names the reporter, as a byline does.
+        return GOOD if captions else BAD
     if block.text in repeated:
-        return BAD
-    if not captions and CAPTION_LINE_RE.search(block.text):
         return BAD
     if block.weight > 0:
         return GOOD

@@ -55,12 +55,16 @@ BOILERPLATE_RE = re.compile(
     r"alle rechte vorbehalten|все права защищены|無断転載|版權所有|[\w.+-]+@[\w-]+\.[a-z]{2,}",
     re.IGNORECASE,
 )
-# Captions and credits set as plain text after or under a picture.
+# Captions and credits set as plain text after or under a picture:
+# "(Image: GETTY)", "Photo: AP", and the 2000s Chinese "图为…。 记者 王五 摄".
 CAPTION_LINE_RE = re.compile(
     r"\((?:image|photo|picture|pic|credit|foto|图|图片)s?\s*[:：][^)]{0,80}\)\s*$|"
-    r"^(?:photo|image|picture|credit|foto)s?\s*[:：]|^(?:图片来源|图片|摄影)[:：]",
+    r"^(?:photo|image|picture|credit|foto)s?\s*[:：]|^(?:图片来源|图片|摄影|图)[:：]|"
+    r"^[（(]?图为|\s(?:摄|摄影)[）)]?$",
     re.IGNORECASE,
 )
+# Caption lines are short; a paragraph that starts "图为" is prose.
+MAX_CAPTION_WEIGHT = 200
 # Short blocks longer than this are judged as prose, never as boilerplate lines.
 MAX_BOILERPLATE_LINE_WEIGHT = 160
 

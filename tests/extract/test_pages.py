@@ -7,7 +7,8 @@ Only the keys present in ``expected.json`` are checked; one test per
 Body checks compare after collapsing whitespace (incl. nbsp and the
 ideographic space): ``body_first`` is a prefix of the first paragraph,
 ``body_last`` a suffix of the last, ``body_contains`` must and ``absent``
-must not occur in the body.
+must not occur in the body.  ``captions`` are left out of the default body
+and kept with ``ExtractOptions(include_captions=True)``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "section": ("section", "breadcrumb"),
     "language_encoding": ("language", "encoding"),
     "body": ("body_first", "body_last", "body_contains", "absent"),
+    "captions": ("captions",),
 }
 
 
@@ -60,22 +62,24 @@ def _slugs_with(group: str) -> list[str]:
     return [slug for slug, exp in _EXPECTED.items() if any(k in exp for k in keys)]
 
 
-def _article(slug: str) -> Article:
+def _article(slug: str, captions: bool = False) -> Article:
     """Extract the page once per test run; later tests reuse the result."""
-    if slug not in _RESULTS:
+    key = f"{slug}+captions" if captions else slug
+    if key not in _RESULTS:
         exp = _EXPECTED[slug]
         fetched_at = exp.get("fetched_at")
         options = ExtractOptions(
-            fetched_at=datetime.fromisoformat(fetched_at) if fetched_at else None
+            fetched_at=datetime.fromisoformat(fetched_at) if fetched_at else None,
+            include_captions=captions,
         )
         body = (PAGES_DIR / slug / "source.html").read_bytes()
         try:
-            _RESULTS[slug] = extract_article(
+            _RESULTS[key] = extract_article(
                 body, url=exp["url"], headers=exp.get("headers"), options=options
             )
         except Exception as exc:  # recorded so every field test of the page reports it
-            _RESULTS[slug] = exc
-    result = _RESULTS[slug]
+            _RESULTS[key] = exc
+    result = _RESULTS[key]
     if isinstance(result, BaseException):
         raise AssertionError(f"[{slug}] extract_article raised {result!r}") from result
     return result
@@ -173,4 +177,14 @@ def test_body(slug: str) -> None:
     for text in exp.get("absent", []):
         if _collapse(text) in flat:
             problems.append(f"[{slug}] field 'absent': boilerplate {text!r} is in the body")
+    for text in exp.get("captions", []):
+        if _collapse(text) in flat:
+            problems.append(f"[{slug}] field 'captions': {text!r} is in the default body")
     _fail_on(problems)
+
+
+@pytest.mark.parametrize("slug", _slugs_with("captions"))
+def test_captions_on_request(slug: str) -> None:
+    flat = _collapse(_article(slug, captions=True).body)
+    _fail_on([f"[{slug}] field 'captions': {text!r} missing with include_captions=True"
+              for text in _EXPECTED[slug]["captions"] if _collapse(text) not in flat])
