@@ -19,10 +19,10 @@ from .metadata import Metadata
 from .model import ExtractOptions
 from .parse import Document
 from .scoring import (
-    BOILERPLATE_PENALTY,
     CAPTION_LINE_RE,
     MAX_CAPTION_WEIGHT,
     MAX_PROSE_LINK_DENSITY,
+    is_boilerplate_line,
     is_prose_line,
     pick_container,
     score_candidates,
@@ -57,7 +57,7 @@ def extract_body(doc: Document, meta: Metadata, options: ExtractOptions) -> str:
         kept += _drop_nested_boilerplate(inside, container)
     paragraphs = _select(kept, _repeated_lines(meta), options.include_captions)
     text = "\n\n".join(paragraphs)
-    if len(text) < options.min_body_chars:
+    if len(text) + cjk_count(text) < options.min_body_chars:
         raise NotAnArticle("body_too_short", doc.url, f"{len(text)} characters")
     return text
 
@@ -106,11 +106,12 @@ def _classify(block: Block, repeated: set[str], captions: bool) -> str:
     if text_weight(block) <= MAX_CAPTION_WEIGHT and CAPTION_LINE_RE.search(block.text):
         # Before the repeat test: a credit names the reporter, as a byline does.
         return GOOD if captions else BAD
-    if block.text in repeated:
+    if block.text in repeated and not _quoted(block):
+        # A quoted post ends with an attribution that reads like a byline.
         return BAD
     if block.weight > 0:
         return GOOD
-    if block.weight <= -BOILERPLATE_PENALTY:
+    if is_boilerplate_line(block):
         return BAD
     if block.link_density > MAX_PROSE_LINK_DENSITY and not _quoted(block):
         return BAD

@@ -17,9 +17,10 @@ from typing import Any
 class ExtractOptions:
     """Tunables of one extraction.  Defaults suit a general news crawl."""
 
-    # Pages whose body has fewer characters are rejected as body_too_short.
-    # 120 characters keeps two-sentence wire items and short Chinese notices
-    # (tests/fixtures/pages) while rejecting "page moved" stubs.
+    # Pages whose body has fewer characters (CJK characters counting twice)
+    # are rejected as body_too_short.  120 keeps two-sentence wire items and
+    # 60-character Chinese notices (tests/fixtures/pages, tests/extract/
+    # test_body.py) while rejecting "page moved" stubs.
     min_body_chars: int = 120
     # Dates later than this are rejected; None means "now".
     fetched_at: datetime | None = None

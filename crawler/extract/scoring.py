@@ -47,14 +47,22 @@ SENTENCE_END_RE = re.compile(r"[.!?。！？…”\"'」)）]\s*$")
 # Lines that are boilerplate whatever page they sit on (checked on short
 # blocks only: a paragraph that quotes "all rights reserved" stays prose).
 BOILERPLATE_RE = re.compile(
-    r"©|&copy;|copyright|all rights reserved|版权所有|版权声明|icp[备证]|ICP[备证]|"
-    r"京公网安备|上一篇|下一篇|上一页|下一页|打印本页|打印此文|关闭窗口|分享到|"
+    r"上一篇|下一篇|上一页|下一页|打印本页|打印此文|关闭窗口|分享到|"
     r"返回顶部|收藏本文|推荐给朋友|点击排行|相关新闻|相关阅读|相关文章|延伸阅读|"
     r"责任编辑|编辑[:：]|网友评论|发表评论|我要评论|sign up|subscribe|newsletter|"
-    r"share this|share it|share on|follow us|related (?:stories|articles|posts)|cookie|advertisement|^advert|sponsored|"
-    r"alle rechte vorbehalten|все права защищены|無断転載|版權所有|[\w.+-]+@[\w-]+\.[a-z]{2,}",
+    r"share this|share it|share on|follow us|related (?:stories|articles|posts)|cookie|"
+    r"advertisement|^advert|sponsored|[\w.+-]+@[\w-]+\.[a-z]{2,}",
     re.IGNORECASE,
 )
+# Footer lines: licence numbers and copyright notices.  Chinese footers run
+# long (licence, record and hotline numbers in one line: 110 characters on a
+# zh-dev page), so these are recognised up to a larger weight.
+FOOTER_RE = re.compile(
+    r"©|&copy;|copyright|all rights reserved|版权所有|版權所有|版权声明|icp[备证]|"
+    r"公网安备|alle rechte vorbehalten|все права защищены|無断転載",
+    re.IGNORECASE,
+)
+MAX_FOOTER_LINE_WEIGHT = 400
 # Captions and credits set as plain text after or under a picture:
 # "(Image: GETTY)", "Photo: AP", and the 2000s Chinese "图为…。 记者 王五 摄".
 CAPTION_LINE_RE = re.compile(
@@ -74,11 +82,19 @@ def text_weight(block: Block) -> int:
     return block.length + block.cjk
 
 
+def is_boilerplate_line(block: Block) -> bool:
+    """Whether a short block is a copyright, ICP, navigation or share line."""
+    weight = text_weight(block)
+    if weight < MAX_BOILERPLATE_LINE_WEIGHT and BOILERPLATE_RE.search(block.text):
+        return True
+    return weight < MAX_FOOTER_LINE_WEIGHT and bool(FOOTER_RE.search(block.text))
+
+
 def weigh_block(block: Block) -> float:
     """Return how much ``block`` looks like article prose (negative: boilerplate)."""
     weight = text_weight(block)
     density = block.link_density
-    if weight < MAX_BOILERPLATE_LINE_WEIGHT and BOILERPLATE_RE.search(block.text):
+    if is_boilerplate_line(block):
         return -BOILERPLATE_PENALTY
     punct = len(PROSE_PUNCT_RE.findall(block.text))
     unlinked = weight * (1 - density)
@@ -149,13 +165,14 @@ def score_candidates(blocks: list[Block]) -> dict[lxml.etree._Element, float]:
         block.ancestors = chain
     demote_teasers(blocks)
     for block in blocks:
-        chain = chains.get(block.owner)
-        if chain is None:
-            chain = [block.owner, *block.owner.iterancestors()]
-            chains[block.owner] = chain
-        block.ancestors = chain
-        for el in chain:
-            raw[el] = raw.get(el, 0.0) + block.weight
+        weight = block.weight
+        for el in block.ancestors:
+            raw[el] = raw.get(el, 0.0) + weight
+            if weight < 0 and block.flagged and el in block.flagged:
+                # A marked box (nav, share bar, "related") weighs against
+                # itself but not against the containers around it: a
+                # related-links list inside the article must not sink it.
+                weight = 0.0
     return {el: score * container_factor(el) for el, score in raw.items() if score > 0}
 
 
@@ -165,6 +182,11 @@ def score_candidates(blocks: list[Block]) -> dict[lxml.etree._Element, float]:
 TEASER_BOX_LEVELS = 3
 MAX_TEASER_WEIGHT = 500
 MIN_HEADLINE_LINK_WEIGHT = 20
+
+
+# Teaser boxes come in rails; fewer candidates than this on a page are not
+# a rail (a one-cell 2000s article beside a link column looks like one box).
+MIN_TEASERS = 3
 
 
 def demote_teasers(blocks: list[Block]) -> None:
@@ -179,6 +201,7 @@ def demote_teasers(blocks: list[Block]) -> None:
         elif (block.link_density > MIN_LIST_LINK_DENSITY
               and block.link_chars >= MIN_HEADLINE_LINK_WEIGHT):
             headline.update(boxes)
+    teasers = []
     for block in blocks:
         if block.weight <= 0 or text_weight(block) >= MAX_TEASER_WEIGHT:
             continue
@@ -186,8 +209,11 @@ def demote_teasers(blocks: list[Block]) -> None:
             if prose_count.get(el, 0) > 1:
                 break
             if el in headline:
-                block.weight = -SHORT_BLOCK_PENALTY
+                teasers.append(block)
                 break
+    if len(teasers) >= MIN_TEASERS:
+        for block in teasers:
+            block.weight = -SHORT_BLOCK_PENALTY
 
 
 def pick_container(scores: dict[lxml.etree._Element, float]) -> list[lxml.etree._Element]:
