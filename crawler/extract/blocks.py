@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import lxml.etree
 
-from .text import CJK_RE, normalize_space
+from .text import cjk_count, normalize_space
 
 # Elements whose text is never article text.
 DROP_TAGS = frozenset({
@@ -67,7 +67,7 @@ _WORD_SPLIT_RE = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none", re.I)
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One line of a block: text up to a ``<br>`` or the block's end."""
 
@@ -79,7 +79,7 @@ class Line:
         return min(1.0, self.link_chars / len(self.text)) if self.text else 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A run of visible text between block boundaries, and what the scorer needs.
 
@@ -97,10 +97,13 @@ class Block:
     ancestors: list[lxml.etree._Element] = field(default_factory=list)
     text: str = ""
     link_chars: int = 0
+    # Length with CJK characters counted twice (see scoring.text_weight).
+    weighted_length: int = 0
 
     def __post_init__(self) -> None:
         self.text = " ".join(line.text for line in self.lines)
         self.link_chars = sum(line.link_chars for line in self.lines)
+        self.weighted_length = len(self.text) + cjk_count(self.text)
 
     @property
     def length(self) -> int:
@@ -109,10 +112,6 @@ class Block:
     @property
     def link_density(self) -> float:
         return min(1.0, self.link_chars / len(self.text)) if self.text else 0.0
-
-    @property
-    def cjk(self) -> int:
-        return len(CJK_RE.findall(self.text))
 
 
 def class_words(el: lxml.etree._Element) -> list[str]:
@@ -152,11 +151,11 @@ _BOILERPLATE_ROLES = frozenset({"navigation", "complementary", "contentinfo", "b
 
 
 class _Namer:
-    """Judges class/id names once per distinct name (pages repeat them a lot)."""
+    """Judges class/id values once per distinct value (pages repeat them a lot)."""
 
     def __init__(self, captions: bool) -> None:
         self.captions = captions
-        self.cache: dict[tuple[str | None, str | None], bool] = {}
+        self.cache: dict[str, bool] = {}
 
     def flagged(self, el: lxml.etree._Element, tag: str) -> bool:
         """Whether the element looks like a boilerplate container."""
@@ -164,15 +163,17 @@ class _Namer:
             return True
         if not self.captions and tag in CAPTION_TAGS:
             return True
-        key = (el.get("class"), el.get("id"))
-        if key == (None, None):
+        return self._bad_name(el.get("class")) or self._bad_name(el.get("id"))
+
+    def _bad_name(self, value: str | None) -> bool:
+        if not value:
             return False
-        verdict = self.cache.get(key)
+        verdict = self.cache.get(value)
         if verdict is None:
-            words = _split_words(*key)
+            words = _split_words(value, None)
             verdict = _verdict_of(words) < 0 or (
                 not self.captions and any(w in _CAPTION_WORDS for w in words))
-            self.cache[key] = verdict
+            self.cache[value] = verdict
         return verdict
 
 

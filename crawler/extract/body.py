@@ -194,12 +194,13 @@ def _drop_repeats(paragraphs: list[str]) -> list[str]:
     """Leave out paragraphs that a later paragraph repeats."""
     if len(paragraphs) < 2:
         return paragraphs
+    window = [_shingles(p) for p in paragraphs[:2 * MAX_SUMMARY_POSITION]]
     keep = [True] * len(paragraphs)
     for i in range(min(MAX_SUMMARY_POSITION, len(paragraphs) - 1)):
-        grams = _shingles(paragraphs[i])
+        grams = window[i]
         if len(paragraphs[i]) < MIN_REPEAT_CHECK_CHARS or not grams:
             continue
-        later = set().union(*(_shingles(p) for p in paragraphs[i + 1:i + 1 + MAX_SUMMARY_POSITION]))
+        later = set().union(*window[i + 1:i + 1 + MAX_SUMMARY_POSITION])
         if len(grams & later) / len(grams) >= MIN_REPEAT_SHARE:
             keep[i] = False
     return [p for p, k in zip(paragraphs, keep) if k]

@@ -75,7 +75,7 @@ _NOT_A_NAME = frozenset({"本报", "本台", "本网", "记者", "通讯员", "�
                          "佚名", "admin", "administrator", "staff", "unknown", "null", "none"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Byline:
     """What one byline line says; empty tuples when it says nothing of that kind."""
 

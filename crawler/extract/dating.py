@@ -60,7 +60,8 @@ _SCRIPT_DATE_WORDS = ("ublish", "UBLISH", "ub_", "UB_", "ubt", "ubT", "UBT", "ub
                       "reate_", "REATE_", "reatet", "reateT", "REATET", "elease", "ELEASE",
                       "ate_pub", "atePub", "ATE_PUB", "atepub")
 _SCRIPT_DATE_RE = re.compile(
-    r"""\b(?:publish_?time|pub_?time|pub_?date|publish_?date|create_?time|release_?time"""
+    # The lookahead lets the engine skip most positions with one class test.
+    r"""(?=[pPcCrRdD])\b(?:publish_?time|pub_?time|pub_?date|publish_?date|create_?time|release_?time"""
     r"""|date_?published)["']?\s{0,3}[=:]\s{0,3}["']?"""
     r"""(\d{10}(?!\d)|(?:19|20)\d\d[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)""",
     re.IGNORECASE,
@@ -130,8 +131,8 @@ def _script_dates(context: PageContext) -> list[str]:
     for index, script in enumerate(context.doc.root.iter("script")):
         if index >= MAX_SCRIPTS:
             break
-        if script.get("src") or not script.text:
-            continue
+        if script.get("src") or not script.text or "json" in (script.get("type") or ""):
+            continue  # JSON-LD and JSON state are read as structured data elsewhere
         text = script.text[:MAX_SCRIPT_CHARS]
         # Substring tests are far cheaper than the case-insensitive regex (or
         # lower-casing) over a big inline script; every match holds one.

@@ -23,7 +23,8 @@ from .errors import UnparseableDocument
 MAX_CONTROL_CHAR_RATIO = 0.01
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+_CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b" + bytes(range(0x0e, 0x20))
+CONTROL_SAMPLE_BYTES = 65536
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
 
 # A plain etree parser: lxml.html's element classes cost a lookup for every
@@ -65,13 +66,22 @@ def parse_html(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     if body.lstrip()[:8].startswith(_BINARY_MAGIC):
         raise UnparseableDocument("binary", url, "file signature of a non-HTML format")
     decoded = decode_html(body, headers)
-    text = _XML_DECL_RE.sub("", decoded.text, count=1)
-    sample = text[:65536]
-    if sample and len(_CONTROL_RE.findall(sample)) / len(sample) > MAX_CONTROL_CHAR_RATIO:
-        raise UnparseableDocument("binary", url, "control characters in the text")
-    text = text.replace("\x00", "")
+    if not decoded.encoding.startswith("utf-16"):
+        # Control bytes are control characters in every ASCII-compatible
+        # encoding (no GBK, Big5 or Shift_JIS trail byte is below 0x40).
+        sample = body[:CONTROL_SAMPLE_BYTES]
+        controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+        if controls / len(sample) > MAX_CONTROL_CHAR_RATIO:
+            raise UnparseableDocument("binary", url, "control characters in the text")
+    if (decoded.encoding == "utf-8" and decoded.replacement_ratio == 0
+            and not body.startswith(b"\xef\xbb\xbf") and b"\x00" not in body
+            and not body.lstrip()[:5].lower().startswith(b"<?xml")):
+        data = body  # already valid UTF-8: spare the decode/encode round trip
+    else:
+        text = _XML_DECL_RE.sub("", decoded.text, count=1).replace("\x00", "")
+        data = text.encode("utf-8", "surrogatepass")
     try:
-        root = lxml.etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        root = lxml.etree.fromstring(data, parser=_PARSER)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
         raise UnparseableDocument("unparseable", url, str(exc)) from exc
     if root is None:

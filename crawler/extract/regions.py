@@ -48,7 +48,7 @@ SKIP_TAGS = frozenset(["script", "style", "noscript", "select", "option", "texta
 _GAP_RE = re.compile(r"\s*[\u00a0\u3000][\s\u00a0\u3000]*|\s+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One visible text line and the block element it belongs to."""
 

@@ -30,6 +30,8 @@ def normalize_space(text: str) -> str:
 
 def cjk_count(text: str) -> int:
     """Number of CJK (Han, kana, Hangul) characters in ``text``."""
+    if text.isascii():
+        return 0
     return len(CJK_RE.findall(text))
 
 

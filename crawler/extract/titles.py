@@ -136,9 +136,9 @@ def _clean_candidates(candidates: list[TitleCandidate], page_title: str | None,
 def _trim_to(candidate: TitleCandidate, others: list[TitleCandidate]) -> TitleCandidate:
     if candidate.element is not None:
         return candidate
-    key = title_key(candidate.text)
+    key = candidate.key
     for other in others:
-        other_key = title_key(other.text)
+        other_key = other.key
         if other is candidate or len(other_key) < MIN_TITLE_KEY_CHARS or other_key == key:
             continue
         if key.startswith(other_key) and candidate.text.startswith(other.text):
@@ -150,12 +150,12 @@ def _trim_to(candidate: TitleCandidate, others: list[TitleCandidate]) -> TitleCa
 
 def _score(candidate: TitleCandidate, all_candidates: list[TitleCandidate], page_key: str,
            site_keys: frozenset[str]) -> float:
-    key = title_key(candidate.text)
+    key = candidate.key
     score = TITLE_WEIGHTS.get(candidate.source, 1.0)
     if len(key) < MIN_TITLE_KEY_CHARS or key in site_keys:
         return score - 20.0
     agreeing = {o.source for o in all_candidates
-                if o.source != candidate.source and title_key(o.text) == key}
+                if o.source != candidate.source and o.key == key}
     score += min(MAX_AGREEMENT_POINTS, AGREEMENT_POINTS * len(agreeing))
     if candidate.element is not None:
         score += VISIBLE_POINTS
