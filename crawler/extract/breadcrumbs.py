@@ -15,7 +15,7 @@ from typing import Any
 
 import lxml.etree
 
-from .page import PageContext
+from .page import PageContext, has_crumb_mark
 from .tags import ld_first, ld_text
 from .text import normalize_space, text_of
 from .titles import split_title
@@ -34,6 +34,8 @@ _PREFIX_RE = re.compile(
 )
 _SEPARATOR_RE = re.compile(r"\s*(?:>>|->|-->|＞＞|>|»|›|→|＞|/|\\|::|·|\|)\s*")
 _STRONG_SEPARATOR_RE = re.compile(r">|»|›|→|＞")
+# Between the steps of an unmarked trail; menus use "|" or nothing.
+_TRAIL_SEPARATOR_RE = re.compile(r">|»|›|→|＞|\s/\s")
 _ROOT_HREF_RE = re.compile(r"^(?:(?:https?:)?//[^/]+)?/?(?:index\.\w{3,5})?$", re.IGNORECASE)
 _HOME_RE = re.compile(
     r"^(?:首页|主页|网站首页|本站首页|返回首页|home|homepage|home page|startseite|accueil|inicio"
@@ -194,9 +196,14 @@ def _trails(context: PageContext) -> Iterator[tuple[tuple[str, ...], str | None]
             if crumbs:
                 yield crumbs, line.plain
     for element in context.crumb_elements[:MAX_CONTAINERS]:
+        text = normalize_space(text_of(element)[:MAX_BREADCRUMB_CHARS * 2])
+        if not has_crumb_mark(element) and not _TRAIL_SEPARATOR_RE.search(text):
+            # Found only by its home link: a menu ("Home | News | Sports")
+            # starts with one too; a trail says ">" or "»" between its steps.
+            continue
         crumbs = breadcrumb_from_element(element)
         if crumbs:
-            yield crumbs, normalize_space(text_of(element)[:MAX_BREADCRUMB_CHARS * 2])
+            yield crumbs, text
     for line in context.lines:
         crumbs = split_breadcrumb(line.plain)
         if crumbs:

@@ -169,7 +169,7 @@ def read_context(doc: Document) -> PageContext:
         doc=doc, tags=tags, articles=articles, site_names=site_names, title=title,
         headline=headline, lines=lines, headline_index=headline_index,
         labelled_lines=_labelled_lines(root),
-        crumb_elements=[e for e in marked if _has_crumb_mark(e)] + _home_link_parents(root, doc.url),
+        crumb_elements=[e for e in marked if has_crumb_mark(e)] + _home_link_parents(root, doc.url),
         declared_language=_declared_language(doc, tags, articles),
         sample_text=_sample_text(root, title, lines),
     )
@@ -188,7 +188,7 @@ def _site_names(tags: PageTags, objects: tuple[dict[str, Any], ...],
     return tuple(dict.fromkeys(n for n in names if n))
 
 
-def _has_crumb_mark(element: lxml.etree._Element) -> bool:
+def has_crumb_mark(element: lxml.etree._Element) -> bool:
     marks = " ".join(element.get(name) or "" for name in ("class", "id", "aria-label"))
     return bool(CRUMB_MARK_RE.search(marks[:300]))
 

@@ -118,3 +118,13 @@ def test_json_ld_breadcrumb_wins() -> None:
     )
     assert meta.breadcrumb == ("Tech",)
     assert meta.section == "Tech"
+
+
+def test_menu_starting_with_home_is_not_a_breadcrumb() -> None:
+    meta = meta_of(
+        "<html><body><table><tr><td class='navbar'><a href='/'>Home</a> | <a href='/news/'>News</a> | "
+        "<a href='/sports/'>Sports</a> | <a href='/contact/'>Contact Us</a></td></tr></table>"
+        "<h1>Mill to close</h1><p>Text of the article.</p></body></html>"
+    )
+    assert meta.breadcrumb == ()
+    assert meta.section is None
