@@ -125,6 +125,14 @@ def test_demo_archives_the_bundled_page(run_newsarchive: RunNewsarchive, tmp_pat
     assert article["title"] == "党员干部受教育 科学发展上水平 人民群众得实惠"
 
 
+def test_demo_page_is_the_seed_fixture() -> None:
+    """The bundled demo page is a copy (package data must be a real file); keep it in step."""
+    root = Path(__file__).resolve().parents[2]
+    demo = root / "crawler" / "demo" / "seed-gov-edu-2009.html"
+    fixture = root / "tests" / "fixtures" / "pages" / "seed-gov-edu-2009" / "source.html"
+    assert demo.read_bytes() == fixture.read_bytes()
+
+
 @pytest.mark.parametrize("url", ["example.com/news/1.html", "ftp://example.com/a", "http:///nohost"])
 def test_malformed_url_is_a_usage_error(url: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["archive", url, "--db", str(tmp_path / "a.db")])
