@@ -37,10 +37,19 @@ def test_seed_page_is_archived_with_every_field(site: Site, run_newsarchive: Run
     assert json.loads(article["breadcrumb"]) == ["新闻资讯", "政策法规", "教育文献"]
     assert article["language"] == "zh"
     assert article["encoding"] == "gb18030"
+    assert article["declared_encoding"] == "gb2312"
+    assert json.loads(article["editors"]) == []
+    assert (article["title_source"], article["date_source"], article["source_source"]) != (None, None, None)
+    assert article["date_source"] == "byline"
     body = article["body"]
     assert body.startswith("按照中央和省委统一部署,我市从2009年3月开始")
     assert body.endswith("进一步巩固和扩大学习实践活动成果。")
-    for boilerplate in ("今天是", "当前位置", "来源:商丘日报", "热点专题", "京ICP证000045号-81"):
+    # The seed's expected.json lists its six headings and all its boilerplate.
+    seed = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+                       / "seed-gov-edu-2009" / "expected.json").read_text(encoding="utf-8"))
+    for heading in seed["body_contains"]:
+        assert heading in body
+    for boilerplate in seed["absent"]:
         assert boilerplate not in body
 
     [capture] = list(db["captures"].rows)
