@@ -3,6 +3,8 @@ tests/fixtures/pages exercise them together)."""
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.extract import ExtractOptions, extract_article
 
 URL = "http://news.example.cn/2009/0904/1.html"
@@ -98,3 +100,25 @@ def test_captions_only_on_request() -> None:
     html = f"<article><p>{EN[0]}</p>{figure}<p>{EN[1]}</p><p>{EN[2]}</p></article>"
     assert "rail yard in February" not in body_of(html)
     assert "rail yard in February" in body_of(html, include_captions=True)
+
+
+DE = ["Der Stadtrat hat am Montagabend mit sieben zu zwei Stimmen beschlossen, das Bahngelände in einen Park umzuwandeln.",
+      "Der Plan sieht Rad- und Fußwege, einen Spielplatz und eine kleine Freilichtbühne am Wasser vor.",
+      "Die Bauarbeiten könnten im nächsten Frühjahr beginnen, wenn das Land die Umweltprüfung genehmigt."]
+RU = ["Городской совет в понедельник вечером семью голосами против двух решил превратить заброшенную станцию в парк.",
+      "План предусматривает велосипедные и пешеходные дорожки, детскую площадку и небольшой амфитеатр у воды.",
+      "Строительство может начаться следующей весной, если власти одобрят экологическую экспертизу этой зимой."]
+JA = ["市議会は月曜日の夜、七対二の賛成多数で、使われなくなった鉄道用地を川沿いの公園に転用することを決めた。",
+      "計画では、遊歩道と自転車道、遊び場、水辺の小さな野外劇場を整備する。",
+      "州が今冬に環境評価を承認すれば、来春にも工事が始まる可能性がある。"]
+
+
+@pytest.mark.parametrize(("paragraphs", "lines"), [
+    (DE, ["Anzeige", "Lesen Sie auch: Neuer Radweg", "Artikel teilen"]),
+    (RU, ["Реклама", "Читайте также: Новый парк", "Поделиться"]),
+    (JA, ["広告", "関連記事：新しい公園", "続きを読む"]),
+])
+def test_boilerplate_lines_in_other_languages_are_dropped(paragraphs: list[str], lines: list[str]) -> None:
+    html = (f"<h1>Headline</h1><article><p>{paragraphs[0]}</p><p>{lines[0]}</p><p>{paragraphs[1]}</p>"
+            f"<p>{lines[1]}</p><p>{paragraphs[2]}</p><p>{lines[2]}</p></article>")
+    assert body_of(html).split("\n\n") == paragraphs
