@@ -1,7 +1,8 @@
 """The orchestrator: ``extract_article`` reads like the table of contents of extraction.
 
-parse (decode + lxml) → metadata (read-only over the tree) → body (prunes the
-tree, scores blocks, picks the article) → one frozen ``Article``.
+parse (decode + lxml) → metadata (read-only over the tree) → body (scores
+blocks and picks the article, reading the tree only) → one frozen ``Article``
+(``build_article``, which ``analyze.analyze_page`` shares).
 Imports stdlib, lxml and the sibling stages only.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 from typing import Mapping
 
 from .body import extract_body
-from .metadata import extract_metadata
+from .metadata import Metadata, extract_metadata
 from .model import Article, ExtractOptions
-from .parse import parse_html
+from .parse import Document, parse_html
 
 
 def extract_article(
@@ -31,9 +32,13 @@ def extract_article(
     options = options or ExtractOptions()
     doc = parse_html(body, url, headers)
     meta = extract_metadata(doc, options)
-    text = extract_body(doc, meta, options)
+    return build_article(doc, meta, extract_body(doc, meta, options))
+
+
+def build_article(doc: Document, meta: Metadata, text: str) -> Article:
+    """Return the Article of a parsed page from its metadata and body text."""
     return Article(
-        url=url,
+        url=doc.url,
         title=meta.title or "",
         body=text,
         published=meta.published,
