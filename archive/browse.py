@@ -1,6 +1,6 @@
 """Serving the archive with Datasette: bundled metadata and the command line.
 
-Owns ``metadata_path`` and ``datasette_args``.  Imports stdlib only: building
+Owns ``metadata_path``, ``templates_path`` and ``datasette_args``.  Imports stdlib only: building
 the argv must not import Datasette, so the crawler CLI stays fast.
 """
 
@@ -17,6 +17,11 @@ PLUGINS_DIR = PACKAGE_DIR / "datasette_plugins"
 ENTRY_POINT_NAME = "newsarchive"
 
 
+def templates_path() -> Path:
+    """Return the folder of the bundled Datasette templates (archive/templates)."""
+    return PACKAGE_DIR / "templates"
+
+
 def metadata_path() -> Path:
     """Return the path of the bundled Datasette metadata (archive/metadata.yaml)."""
     return PACKAGE_DIR / "metadata.yaml"
@@ -27,7 +32,7 @@ def datasette_args(db_path: str | Path, port: int, host: str = "127.0.0.1") -> l
 
     Use as ``[sys.executable, "-m", "datasette", *datasette_args(...)]`` or
     ``["datasette", *datasette_args(...)]``.  The list starts with ``serve``
-    and names the database, host, port and bundled metadata.  When the
+    and names the database, host, port, bundled metadata and templates.  When the
     newsarchive entry point is not installed it adds ``--plugins-dir`` so the
     CJK-aware search still loads (the served process must be able to import
     ``archive``: run it from the checkout or set PYTHONPATH).  Raises nothing.
@@ -41,6 +46,8 @@ def datasette_args(db_path: str | Path, port: int, host: str = "127.0.0.1") -> l
         str(port),
         "--metadata",
         str(metadata_path()),
+        "--template-dir",
+        str(templates_path()),
     ]
     if not _plugin_installed() and PLUGINS_DIR.is_dir():
         args += ["--plugins-dir", str(PLUGINS_DIR)]

@@ -1,7 +1,21 @@
-"""Datasette plugin: CJK-aware table search, and our metadata on any archive file.
+"""Datasette plugin: CJK-aware search, article pages, and our metadata on any archive file.
 
-Owns the ``prepare_connection`` and ``get_metadata`` hooks.  Imports datasette's
-``hookimpl``, stdlib, and ``archive.search`` / ``archive.browse``.
+Owns the ``prepare_connection``, ``get_metadata``, ``register_routes`` and
+``render_cell`` hooks.  Imports datasette, markupsafe, stdlib, and
+``archive.search`` / ``archive.snippets`` / ``archive.article_page`` /
+``archive.browse``.
+
+SQL functions (``prepare_connection``): ``escape_fts(query)`` (below),
+``article_snippet(text, query)`` (a readable snippet of the stored text with
+the query's terms marked, see ``archive.snippets``) and
+``last_crawl_started_at()`` (start of the last crawl: the latest
+``crawl_runs.started_at`` when that table exists, else one day before the
+latest capture), used by the canned queries of archive/metadata.yaml.
+
+Article page: ``/-/article/<database>/<id>`` renders
+templates/newsarchive_article.html; ``render_cell`` links article titles to it
+and turns snippet marks into ``<mark>``, escaping everything else.  Archived
+HTML is only ever shown as escaped text.
 
 Search: Datasette's ``?_search=`` runs ``rowid in (select rowid from
 articles_fts where articles_fts match escape_fts(:search))``; its own
@@ -27,17 +41,98 @@ from typing import Any
 
 from datasette import hookimpl
 from datasette.utils import parse_metadata
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
 
+from archive.article_page import load_article_page
 from archive.browse import metadata_path
 from archive.search import fts_query
+from archive.snippets import MARK_END, MARK_START, make_snippet
 
 BUNDLED_DATABASE_NAME = "archive"
 
 
 @hookimpl(trylast=True)  # type: ignore[untyped-decorator]  # datasette is untyped
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    """Register ``escape_fts`` as ``archive.search.fts_query`` on ``conn``."""
+    """Register ``escape_fts``, ``article_snippet`` and ``last_crawl_started_at``."""
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    conn.create_function("article_snippet", 2, make_snippet, deterministic=True)
+    conn.create_function("last_crawl_started_at", 0, lambda: last_crawl_started_at(conn))
+
+
+def last_crawl_started_at(conn: sqlite3.Connection) -> str | None:
+    """Return when the last crawl started (ISO 8601), or None for an empty archive.
+
+    The latest ``crawl_runs.started_at`` if the archive records crawl runs,
+    else one day before the latest capture.
+    """
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(crawl_runs)")}
+    if "started_at" in columns:
+        started = conn.execute("SELECT max(started_at) FROM crawl_runs").fetchone()[0]
+        if started:
+            return str(started)
+    has_captures = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'captures'"
+    ).fetchone()
+    if not has_captures:
+        return None
+    row = conn.execute(
+        "SELECT strftime('%Y-%m-%dT%H:%M:%S+00:00', max(fetched_at), '-1 day') FROM captures"
+    ).fetchone()
+    return None if row[0] is None else str(row[0])
+
+
+@hookimpl  # type: ignore[untyped-decorator]
+def register_routes() -> list[tuple[str, Any]]:
+    """Serve the article page at /-/article/<database>/<id>."""
+    return [(r"^/-/article/(?P<database>[^/]+)/(?P<id>\d+)$", article_page)]
+
+
+async def article_page(datasette: Any, request: Any) -> Response:
+    """Render one article as a reader sees it; 404 for an unknown database or id."""
+    name = request.url_vars["database"]
+    try:
+        database = datasette.get_database(name)
+    except KeyError as exc:
+        raise NotFound(f"Database not found: {name}") from exc
+    diff_from = request.args.get("from")
+    page = await database.execute_fn(
+        lambda conn: load_article_page(
+            conn, int(request.url_vars["id"]),
+            diff_from=int(diff_from) if diff_from and diff_from.isdigit() else None,
+        )
+    )
+    if page is None:
+        raise NotFound("Article not found")
+    html = await datasette.render_template(
+        "newsarchive_article.html", {**page, "database": name}, request=request
+    )
+    return Response.html(html)
+
+
+@hookimpl  # type: ignore[untyped-decorator]
+def render_cell(row: Any, value: Any, column: str, table: str | None,
+                database: str, datasette: Any) -> Markup | None:
+    """Link article titles to the article page; highlight snippet marks.
+
+    Returns None (Datasette's own rendering) for every other cell.
+    """
+    if column == "snippet" and isinstance(value, str):
+        marked = str(escape(value))
+        return Markup(marked.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+    if column == "title" and table in ("articles", None) and isinstance(value, str):
+        article_id = _row_value(row, "id")
+        if isinstance(article_id, int):
+            href = datasette.urls.path(f"/-/article/{database}/{article_id}")
+            return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+    return None
+
+
+def _row_value(row: Any, key: str) -> Any:
+    try:
+        return row[key]
+    except (IndexError, KeyError, TypeError):
+        return None
 
 
 @hookimpl  # type: ignore[untyped-decorator]

@@ -13,6 +13,11 @@ _CHECKOUT = str(Path(__file__).resolve().parents[2])
 if _CHECKOUT not in sys.path:
     sys.path.append(_CHECKOUT)
 
-from archive.datasette_plugin import prepare_connection  # noqa: E402
+from archive.datasette_plugin import (  # noqa: E402
+    get_metadata,
+    prepare_connection,
+    register_routes,
+    render_cell,
+)
 
-__all__ = ["prepare_connection"]
+__all__ = ["get_metadata", "prepare_connection", "register_routes", "render_cell"]
