@@ -8,14 +8,35 @@ dicts and paths, so a script can use it without Scrapy.
 
 from archive.browse import datasette_args, metadata_path
 from archive.errors import ArchiveError, MigrationError
-from archive.store import open_archive, save_article, save_failure
+from archive.frontier import (
+    due_for_revisit,
+    enqueue,
+    finish_run,
+    mark_interrupted_runs,
+    pending,
+    record_fetch,
+    requeue,
+    start_run,
+    url_state,
+)
+from archive.store import open_archive, save_article, save_failure, save_not_modified
 
 __all__ = [
     "ArchiveError",
     "MigrationError",
     "datasette_args",
+    "due_for_revisit",
+    "enqueue",
+    "finish_run",
+    "mark_interrupted_runs",
     "metadata_path",
     "open_archive",
+    "pending",
+    "record_fetch",
+    "requeue",
     "save_article",
     "save_failure",
+    "save_not_modified",
+    "start_run",
+    "url_state",
 ]

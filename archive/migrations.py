@@ -1,7 +1,8 @@
 """The archive schema, as an ordered list of named migrations.
 
 Owns every CREATE statement of the archive: ``articles``, ``captures``,
-``versions`` and the full-text table ``articles_fts``.  Imports stdlib and
+``versions``, the full-text table ``articles_fts`` and the crawl state
+``urls`` and ``crawl_runs``.  Imports stdlib and
 sqlite_utils only.  A schema change is a new function decorated with
 ``@MIGRATIONS()`` appended at the end; applied names are recorded in
 ``_sqlite_migrations`` (sqlite-utils' table), so an old archive catches up on
@@ -118,6 +119,65 @@ def create_articles_fts(db: Database) -> None:
         "CREATE VIRTUAL TABLE articles_fts USING fts5("
         "title, body, tokenize = 'unicode61')"
     )
+
+
+@MIGRATIONS()
+def create_urls(db: Database) -> None:
+    # The crawl frontier and the memory of every URL a portal crawl has met
+    # (archive.frontier).  ``url`` is the canonical key (crawler.urls), so
+    # spellings of one page share a row; ``fetch_url`` is what was requested.
+    db.execute(
+        """
+        CREATE TABLE urls (
+            url TEXT PRIMARY KEY,
+            fetch_url TEXT NOT NULL,
+            site TEXT,
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'done', 'failed')),
+            kind TEXT,
+            depth INTEGER NOT NULL DEFAULT 0,
+            discovered_from TEXT,
+            discovered_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            content_hash TEXT,
+            last_status INTEGER,
+            last_error TEXT,
+            last_fetched_at TEXT,
+            fetch_count INTEGER NOT NULL DEFAULT 0,
+            article_key TEXT,
+            published TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_urls_site_state ON urls (site, state)")
+    db.execute("CREATE INDEX idx_urls_state_discovered ON urls (state, discovered_at)")
+    db.execute("CREATE INDEX idx_urls_article_key ON urls (article_key)")
+
+
+@MIGRATIONS()
+def create_crawl_runs(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            profile TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running'
+                CHECK (status IN ('running', 'finished', 'interrupted', 'failed')),
+            pages_fetched INTEGER NOT NULL DEFAULT 0,
+            articles_new INTEGER NOT NULL DEFAULT 0,
+            articles_updated INTEGER NOT NULL DEFAULT 0,
+            articles_unchanged INTEGER NOT NULL DEFAULT 0,
+            not_modified INTEGER NOT NULL DEFAULT 0,
+            skipped TEXT NOT NULL DEFAULT '{}',
+            errors TEXT NOT NULL DEFAULT '{}',
+            settings TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_crawl_runs_status ON crawl_runs (status)")
 
 
 def apply_migrations(db: Database, *, path: str | Path = ":memory:") -> None:

@@ -2,7 +2,8 @@
 
 Owns the write path into the SQLite file: connection settings, the article
 upsert with its version history, capture rows with the compressed raw body,
-and keeping ``articles_fts`` in step.  Imports stdlib, sqlite_utils and the
+keeping ``articles_fts`` in step, and marking the crawl's ``urls`` row in
+the same transaction as the article it produced (``fetch=``).  Imports stdlib, sqlite_utils and the
 rest of ``archive`` only; it takes plain dicts (``Article.to_dict()`` and a
 capture dict), never Scrapy objects.
 
@@ -89,34 +90,160 @@ def _configure(conn: sqlite3.Connection) -> Database:
     return Database(conn)
 
 
-def save_article(db: Database, article: dict[str, Any], capture: dict[str, Any]) -> str:
+def save_article(
+    db: Database,
+    article: dict[str, Any],
+    capture: dict[str, Any],
+    *,
+    fetch: dict[str, Any] | None = None,
+) -> str:
     """Store one fetched article and the capture it came from, atomically.
 
     Returns "archived" (new article key), "updated" (title, body, published or
     modified changed: the previous values go into ``versions``) or
     "unchanged" (only ``last_seen_at`` moves).  A capture row is added in every
-    case.  Raises ArchiveError if the article has no url, title or body, and
-    sqlite3.Error on a database failure; either way nothing is written.
+    case.  With ``fetch`` (the keyword arguments of
+    ``archive.frontier.record_fetch`` plus ``url``), the ``urls`` row is marked
+    in the same transaction; its article_key, content_hash, published, kind,
+    status and fetched_at default to the article's and the capture's.  Raises
+    ArchiveError if the article has no url, title or body, and sqlite3.Error
+    on a database failure; either way nothing is written.
     """
     capture = {**capture, "fetched_at": _fetched_at(capture)}
     row = article_row(article, seen_at=capture["fetched_at"])
-    with _immediate_transaction(db):
+    with immediate_transaction(db):
         outcome = _upsert_article(db, row)
         _insert_capture(db, capture, article_key=row["key"])
+        if fetch is not None:
+            defaults = {"kind": "article", "article_key": row["key"],
+                        "content_hash": row["content_hash"], "published": row["published"]}
+            _apply_fetch(db, capture, fetch, defaults)
     return outcome
 
 
-def save_failure(db: Database, capture: dict[str, Any]) -> None:
+def save_failure(
+    db: Database, capture: dict[str, Any], *, fetch: dict[str, Any] | None = None
+) -> None:
     """Store a capture that produced no article; ``capture["error"]`` says why.
 
-    Returns nothing.  Raises sqlite3.Error on a database failure.
+    With ``fetch`` (see save_article) the ``urls`` row is marked in the same
+    transaction: ``failed`` when ``fetch["error"]`` is set (an HTTP error, a
+    timeout), else ``done`` (a list page stored without an article).  Returns nothing.  Raises
+    sqlite3.Error on a database failure; then nothing is written.
     """
-    with _immediate_transaction(db):
+    with immediate_transaction(db):
         _insert_capture(db, capture, article_key=None)
+        if fetch is not None:
+            _apply_fetch(db, capture, fetch, {})
+
+
+def save_not_modified(
+    db: Database, capture: dict[str, Any], *, fetch: dict[str, Any]
+) -> str | None:
+    """Store a 304 Not Modified answer to a conditional request, atomically.
+
+    Adds one capture row (status 304, no body), moves ``last_seen_at`` of the
+    article the URL produced before (``fetch["article_key"]``, else the one
+    ``urls`` remembers) without touching its text, and marks the ``urls``
+    row (see save_article).  Returns that article's key, or None when the URL
+    has none.  Raises ArchiveError when ``fetch`` has no url, sqlite3.Error on
+    a database failure; either way nothing is written.
+    """
+    capture = {**capture, "body": None, "status": capture.get("status") or 304,
+               "fetched_at": _fetched_at(capture)}
+    with immediate_transaction(db):
+        key = fetch.get("article_key") or _known_article_key(db, _fetch_url(fetch))
+        if key is not None:
+            db.execute(
+                "UPDATE articles SET last_seen_at = max(last_seen_at, ?) WHERE key = ?",
+                [capture["fetched_at"], key],
+            )
+        exists = key is not None and db.execute(
+            "SELECT 1 FROM articles WHERE key = ?", [key]).fetchone() is not None
+        _insert_capture(db, capture, article_key=key if exists else None)
+        _apply_fetch(db, capture, fetch, {"article_key": key})
+    return key
+
+
+def _fetch_url(fetch: dict[str, Any]) -> str:
+    url = fetch.get("url")
+    if not url:
+        raise ArchiveError("fetch has no url (the canonical URL of the urls row)")
+    return str(url)
+
+
+def _known_article_key(db: Database, url: str) -> str | None:
+    found = db.execute("SELECT article_key FROM urls WHERE url = ?", [url]).fetchone()
+    return None if found is None or found[0] is None else str(found[0])
+
+
+def _apply_fetch(db: Database, capture: dict[str, Any], fetch: dict[str, Any],
+                 defaults: dict[str, Any]) -> None:
+    values = {"status": capture.get("status"), "fetched_at": _fetched_at(capture),
+              **defaults}
+    values.update({k: v for k, v in fetch.items() if v is not None or k not in values})
+    values["url"] = _fetch_url(fetch)
+    apply_fetch(db, **values)
+
+
+def apply_fetch(
+    db: Database,
+    url: str,
+    *,
+    fetched_at: str,
+    status: int | None = None,
+    kind: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    content_hash: str | None = None,
+    article_key: str | None = None,
+    published: str | None = None,
+    error: str | None = None,
+    fetch_url: str | None = None,
+    site: str | None = None,
+) -> None:
+    """Mark ``url`` fetched in ``urls`` inside the caller's transaction.
+
+    The row becomes ``failed`` when ``error`` is given, else ``done``;
+    fetch_count grows by one; values given as None keep what the row had
+    (last_error is always replaced).  An unknown URL is inserted.  Use
+    ``archive.frontier.record_fetch`` for a stand-alone, committed update.
+    """
+    state = "failed" if error else "done"
+    db.execute(
+        """
+        INSERT INTO urls (url, fetch_url, site, state, kind, depth, discovered_at, etag,
+            last_modified, content_hash, last_status, last_error, last_fetched_at,
+            fetch_count, article_key, published)
+        VALUES (:url, :fetch_url, :site, :state, :kind, 0, :fetched_at, :etag,
+            :last_modified, :content_hash, :status, :error, :fetched_at, 1, :article_key,
+            :published)
+        ON CONFLICT (url) DO UPDATE SET
+            fetch_url = coalesce(:given_fetch_url, fetch_url),
+            state = excluded.state,
+            kind = coalesce(excluded.kind, kind),
+            etag = coalesce(excluded.etag, etag),
+            last_modified = coalesce(excluded.last_modified, last_modified),
+            content_hash = coalesce(excluded.content_hash, content_hash),
+            last_status = excluded.last_status,
+            last_error = excluded.last_error,
+            last_fetched_at = excluded.last_fetched_at,
+            fetch_count = fetch_count + 1,
+            article_key = coalesce(excluded.article_key, article_key),
+            published = coalesce(excluded.published, published)
+        """,
+        {"url": url, "fetch_url": fetch_url or url, "given_fetch_url": fetch_url,
+         "site": site or urlsplit(url).hostname, "state": state, "kind": kind,
+         "fetched_at": fetched_at, "etag": etag, "last_modified": last_modified,
+         "content_hash": content_hash, "status": status, "error": error,
+         "article_key": article_key, "published": published},
+    )
 
 
 @contextmanager
-def _immediate_transaction(db: Database) -> Iterator[None]:
+def immediate_transaction(db: Database) -> Iterator[None]:
+    """Run the block in one BEGIN IMMEDIATE transaction (a savepoint when
+    the caller already holds one); commit on success, roll back on error."""
     # BEGIN IMMEDIATE takes the write lock up front, so a concurrent writer
     # waits on busy_timeout here instead of failing mid-way on lock upgrade.
     # Inside a caller's transaction a savepoint keeps the same all-or-nothing.
@@ -139,6 +266,10 @@ def _immediate_transaction(db: Database) -> Iterator[None]:
         raise
     conn.commit()
 
+
+
+# The old private name, still imported by other modules of the archive.
+_immediate_transaction = immediate_transaction
 
 def article_key(article: dict[str, Any]) -> str:
     """Return the key an article is stored under: its canonical URL, else URL."""
