@@ -352,5 +352,10 @@ class JsonWriter:
             click.echo("\n]")
 
 
+from crawler.cli_browse import export, reextract, search, stats  # noqa: E402
+
+for browse_command in (search, export, stats, reextract):
+    main.add_command(browse_command)
+
 if __name__ == "__main__":
     main()
