@@ -23,7 +23,7 @@ from typing import Any
 
 from archive import datasette_args, open_archive, save_article, save_failure
 
-from .conftest import EN_URL, ZH_URL, make_article, make_capture, make_english
+from .conftest import EN_URL, make_article, make_capture, make_english
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 XSS_URL = "https://evil.example.net/2024/07/xss.html"

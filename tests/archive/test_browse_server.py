@@ -16,7 +16,13 @@ import pytest
 
 from tests.crawler.conftest import free_port
 
-from .browse_support import FAILED_URL, XSS_URL, Server, build_archive, running_datasette
+from .browse_support import (
+    FAILED_URL,
+    XSS_URL,
+    Server,
+    build_archive,
+    running_datasette,
+)
 from .conftest import EN_URL, ZH_URL
 
 
