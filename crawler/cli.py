@@ -352,6 +352,11 @@ class JsonWriter:
             click.echo("\n]")
 
 
+from crawler.cli_crawl import crawl, sites  # noqa: E402  (the group must exist first)
+
+main.add_command(crawl)
+main.add_command(sites)
+
 from crawler.cli_browse import export, reextract, search, stats  # noqa: E402
 
 for browse_command in (search, export, stats, reextract):

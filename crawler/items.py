@@ -1,6 +1,10 @@
 """The items the spider hands to the pipelines: an extracted article or a failed capture.
 
-Both are dataclass items (Scrapy supports them through itemadapter) holding
+Each may carry ``fetch``: the facts the frontier (``archive.frontier``'s
+``urls`` table) records for the URL in the same transaction as the capture
+(see ``archive.save_article``).  ``NotModifiedItem`` is a portal-crawl revisit
+that found the page unchanged (a 304, or the same body hash).  All are
+dataclass items (Scrapy supports them through itemadapter) holding
 plain values only, so a pipeline turns them into the dicts ``archive`` takes
 with ``article_dict()`` and ``capture_dict()`` and nothing of Scrapy reaches
 the archive.  Imports the stdlib and crawler.extract.
@@ -49,6 +53,7 @@ class ArticleItem:
 
     article: Article
     capture: Capture
+    fetch: dict[str, Any] | None = None
 
     def article_dict(self) -> dict[str, Any]:
         """Return the article as the JSON-ready dict ``archive.save_article`` takes."""
@@ -60,3 +65,12 @@ class FailedCaptureItem:
     """A requested URL that gave no article; ``capture.error`` holds the reason."""
 
     capture: Capture
+    fetch: dict[str, Any] | None = None
+
+
+@dataclass
+class NotModifiedItem:
+    """A revisited URL whose page has not changed: a capture, the article untouched."""
+
+    capture: Capture
+    fetch: dict[str, Any]

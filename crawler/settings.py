@@ -58,6 +58,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateAddressMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.ConcurrentRobotsTxtMiddleware": 100,
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
+    # Above RetryMiddleware (550): it sees a 429/503 first and honours Retry-After.
+    "crawler.middlewares.RetryAfterMiddleware": 580,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
@@ -82,3 +85,23 @@ CRAWL_HTML_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# Portal crawls (crawler/spiders/portal.py, `newsarchive crawl`).
+# Canonical URLs for Scrapy's duplicate filter: ?utm_source=x is a repeat.
+DUPEFILTER_CLASS = "crawler.middlewares.CanonicalDupeFilter"
+# Link depth from the start pages, overriding the profile's max_depth (home 0 →
+# section 1 → article 2; pagination stays at its list's depth).
+CRAWL_MAX_DEPTH_OVERRIDE = None
+# Retry-After of a 429/503 is honoured up to this many seconds (a site asking
+# for more is better left for the next run) and this many times per URL.
+CRAWL_RETRY_AFTER_MAX_SECONDS = 120
+CRAWL_RETRY_AFTER_TIMES = 2
+# Progress line on stderr every this many seconds (0: none).
+CRAWL_PROGRESS_INTERVAL_SECONDS = 5
+# One run per profile and archive at a time (<db>.<profile>.lock).
+CRAWL_LOCK_ENABLED = True
+EXTENSIONS = {
+    "crawler.extensions.CrawlLockExtension": 0,
+    "crawler.extensions.CrawlRunExtension": 10,
+    "crawler.extensions.ProgressExtension": 20,
+}

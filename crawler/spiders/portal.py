@@ -1,0 +1,344 @@
+"""PortalSpider: discover, classify and incrementally archive a whole news site.
+
+Driven by a ``SiteProfile`` (``-a profile=FILE`` or ``-a start_urls=A,B``).
+It reads the start pages, the sitemaps robots.txt and the profile name
+(indexes and ``.gz`` included) and the profile's feeds, and follows the links
+of home, section, list, tag, search and pagination pages within the allowed
+hosts and the depth limit.  ``analyze_page`` classifies each page once:
+articles become ``ArticleItem``s; the other kinds are followed and recorded
+as captures, never as articles.  Every decision is counted in the stats as
+``crawl/page/<kind>/<reason>``, ``crawl/skipped/<reason>`` and
+``crawl/error/<reason>``.
+
+Incremental and resumable through the archive's frontier (``archive.frontier``,
+table ``urls``): every URL found is queued under its canonical form before it
+is requested, a known article is requested again only when
+``due_for_revisit`` says so and then with its validators (conditional GET),
+a 304 or an unchanged body is a ``NotModifiedItem``, and the URLs a killed run
+left queued are requested first by the next run.  Imports Scrapy, Twisted,
+crawler.extract, crawler.urls, crawler.profiles, crawler.discovery and
+archive.frontier; nothing of Scrapy leaves it but plain-valued items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from archive.frontier import due_for_revisit, enqueue, pending, requeue, url_state
+from crawler.discovery import DiscoveryError, read_feed, read_sitemap, robots_sitemaps
+from crawler.extract import ExtractionError, ExtractOptions
+from crawler.extract.analyze import PageAnalysis, analyze_page
+from crawler.items import ArticleItem, Capture, FailedCaptureItem, NotModifiedItem
+from crawler.pipelines import archive_db
+from crawler.profiles import SiteProfile, load_profile, profile_from_urls
+from crawler.spiders.archive import capture_from_response, download_error_reason, utc_now_iso
+from crawler.urls import canonicalize_url
+
+FOLLOWED_KINDS = ("home", "section", "list", "tag", "search", "pagination")
+# Discovered through a sitemap or feed: an article or a page one step from one.
+FEED_DEPTH = 1
+
+
+class PortalSpider(scrapy.Spider):
+    """Crawl one site profile into the archive (see the module docstring)."""
+
+    name = "portal"
+
+    def __init__(self, start_urls: str | Iterable[str] = "",
+                 profile: SiteProfile | str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(start_urls, str):
+            start_urls = [u.strip() for u in start_urls.split(",") if u.strip()]
+        if isinstance(profile, SiteProfile):
+            self.profile = profile
+        elif profile:
+            self.profile = load_profile(Path(profile))
+        elif start_urls:
+            self.profile = profile_from_urls(list(start_urls))
+        else:
+            raise ValueError("give -a start_urls=URL[,URL...] or -a profile=FILE")
+        self.scheduled: set[str] = set()
+        self.max_depth = self.profile.max_depth
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
+        spider: PortalSpider = super().from_crawler(crawler, *args, **kwargs)
+        override = crawler.settings.get("CRAWL_MAX_DEPTH_OVERRIDE")
+        if override is not None:
+            spider.max_depth = int(override)
+        if spider.profile.user_agent:
+            crawler.settings.set("USER_AGENT", spider.profile.user_agent, priority="spider")
+        return spider
+
+    @property
+    def db(self) -> Any:
+        return archive_db(self.crawler)
+
+    async def start(self) -> AsyncIterator[Any]:
+        starts = {canonicalize_url(url): url for url in self.profile.start_urls}
+        self.queue({identity: (url, None) for identity, url in starts.items()}, depth=0, source=None)
+        for identity, url in starts.items():
+            yield self.page_request(url, depth=0, identity=identity, force=True)
+        for url in dict.fromkeys(robots_url(u) for u in self.profile.start_urls):
+            yield scrapy.Request(url, callback=self.parse_robots, errback=self.on_aux_error,
+                                 meta={"dont_obey_robotstxt": True}, dont_filter=True)
+        for url in self.profile.sitemaps:
+            yield self.aux_request(url, self.parse_sitemap)
+        for url in self.profile.feeds:
+            yield self.aux_request(url, self.parse_feed)
+        for row in pending(self.db, sites=[self.profile.name]):
+            self.crawler.stats.inc_value("crawl/resumed")
+            for request in self.consider([row["fetch_url"] or row["url"]],
+                                         depth=int(row.get("depth") or 0), source=None):
+                yield request
+
+    # Requests
+
+    def page_request(self, url: str, *, depth: int, identity: str, force: bool = False,
+                     state: dict[str, Any] | None = None) -> scrapy.Request:
+        """Return the request of a page; ``state`` (a known URL) adds validators."""
+        self.scheduled.add(identity)
+        meta: dict[str, Any] = {"identity": identity, "crawl_depth": depth, "state": state,
+                                "dont_redirect": True}
+        if state and state.get("kind") == "article":
+            meta["validators"] = {"etag": state.get("etag"),
+                                  "last_modified": state.get("last_modified")}
+        return scrapy.Request(url, callback=self.parse, errback=self.on_download_error,
+                              meta=meta, dont_filter=force)
+
+    def aux_request(self, url: str, callback: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.on_aux_error)
+
+    def consider(self, urls: Iterable[str], *, depth: int, source: str | None) -> Iterator[scrapy.Request]:
+        """Queue the URLs worth fetching in the frontier and yield their requests."""
+        stats = self.crawler.stats
+        now = datetime.now(timezone.utc)
+        candidates: dict[str, tuple[str, dict[str, Any] | None]] = {}
+        revisits: list[str] = []
+        for url in urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue
+            if not self.profile.allows(url):
+                stats.inc_value("crawl/skipped/outside_profile")
+                continue
+            identity = canonicalize_url(url)
+            if identity in self.scheduled or identity in candidates:
+                continue
+            state = url_state(self.db, identity)
+            if state is not None and state.get("state") in ("done", "failed"):
+                if not due_for_revisit(state, now=now, **self.revisit_policy()):
+                    self.scheduled.add(identity)
+                    stats.inc_value("crawl/skipped/not_due")
+                    continue
+                revisits.append(identity)
+            candidates[identity] = (url, state)
+        self.queue(candidates, depth=depth, source=source)
+        if revisits:
+            # Queued again, so a run killed before the revisit resumes it.
+            requeue(self.db, revisits)
+            stats.inc_value("crawl/revisit", len(revisits))
+        for identity, (url, state) in candidates.items():
+            yield self.page_request(url, depth=depth, identity=identity, state=state)
+
+    def queue(self, candidates: dict[str, tuple[str, dict[str, Any] | None]], *, depth: int,
+              source: str | None) -> None:
+        """Record ``{identity: (fetch URL, known state)}`` as queued in the frontier."""
+        if candidates:
+            enqueue(self.db, [{"url": identity, "fetch_url": url, "site": self.profile.name,
+                               "depth": depth, "kind": (state or {}).get("kind") or "unknown",
+                               "discovered_from": source}
+                              for identity, (url, state) in candidates.items()])
+
+    def revisit_policy(self) -> dict[str, float]:
+        recrawl = self.profile.recrawl
+        return {"article_revisit_hours": recrawl.article_revisit_hours,
+                "article_max_age_days": recrawl.article_max_age_days,
+                "list_revisit_minutes": recrawl.list_revisit_minutes}
+
+    # Pages
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        identity, depth, state = meta["identity"], meta["crawl_depth"], meta.get("state")
+        capture = capture_from_response(response, response.url)
+        if response.status == 304:
+            yield self.not_modified(capture, identity, state or {}, "304")
+            return
+        location = response.headers.get(b"Location")
+        if 300 <= response.status < 400 and location:
+            target = urljoin(response.url, location.decode("latin-1"))
+            self.count_page("redirect", f"http_{response.status}")
+            yield self.failed(capture, identity, "redirect", None, response)
+            yield from self.consider([target], depth=depth, source=identity)
+            return
+        if response.status >= 400:
+            yield self.failed(capture, identity, "error", f"http_{response.status}", response)
+            return
+        if not self.is_html(capture.headers.get("Content-Type")):
+            yield self.failed(capture, identity, "error", "not_html", response)
+            return
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        if state and state.get("kind") == "article" and state.get("content_hash") == body_hash:
+            yield self.not_modified(capture, identity, state, "same_hash")
+            return
+        try:
+            analysis = analyze_page(response.body, response.url, capture.headers,
+                                    self.extract_options())
+        except ExtractionError as exc:
+            yield self.failed(capture, identity, "error", exc.reason, response)
+            return
+        self.count_page(analysis.kind, analysis.reason)
+        if analysis.kind == "article" and analysis.article is not None:
+            yield self.article_item(analysis, capture, identity, body_hash, response)
+            return
+        if analysis.kind == "error":
+            yield self.failed(capture, identity, "error", analysis.reason, response)
+            return
+        # Followed, kept as a capture, never stored as an article.
+        yield self.failed(capture, identity, analysis.kind, None, response)
+        if analysis.kind in FOLLOWED_KINDS:
+            yield from self.consider(analysis.next_pages, depth=depth, source=identity)
+            if depth < self.max_depth:
+                yield from self.consider(analysis.links, depth=depth + 1, source=identity)
+            else:
+                self.crawler.stats.inc_value("crawl/skipped/depth_limit")
+
+    def article_item(self, analysis: PageAnalysis, capture: Capture, identity: str,
+                     body_hash: str, response: Response) -> ArticleItem:
+        """Return the item of an article page, keyed by its canonical URL."""
+        article = analysis.article
+        assert article is not None
+        declared = analysis.canonical_url
+        key = canonicalize_url(declared) if declared and self.profile.allows(declared) else identity
+        if key != identity:
+            self.crawler.stats.inc_value("crawl/canonical/elsewhere")
+        article = replace(article, canonical_url=key)
+        capture.encoding = article.encoding
+        capture.declared_encoding = article.declared_encoding
+        fetch = self.fetch_facts(identity, response, "article", content_hash=body_hash,
+                                 article_key=key, published=article.published)
+        return ArticleItem(article=article, capture=capture, fetch=fetch)
+
+    def not_modified(self, capture: Capture, identity: str, state: dict[str, Any],
+                     reason: str) -> NotModifiedItem:
+        self.crawler.stats.inc_value(f"crawl/not_modified/{reason}")
+        self.count_page(state.get("kind") or "article", f"not_modified_{reason}")
+        fetch = {
+            "url": identity, "status": capture.status, "kind": state.get("kind") or "article",
+            "etag": capture.headers.get("ETag") or state.get("etag"),
+            "last_modified": capture.headers.get("Last-Modified") or state.get("last_modified"),
+            "content_hash": state.get("content_hash"), "article_key": state.get("article_key"),
+            "published": state.get("published"), "error": None, "fetched_at": capture.fetched_at,
+        }
+        return NotModifiedItem(capture=capture, fetch=fetch)
+
+    def failed(self, capture: Capture, identity: str, kind: str, reason: str | None,
+               response: Response | None) -> FailedCaptureItem:
+        """Return the capture item of a page not stored as an article.
+
+        ``reason`` (an error) marks the URL failed; None, a followed page, done.
+        """
+        if kind == "error":
+            self.crawler.stats.inc_value(f"crawl/error/{reason}")
+        capture.error = reason
+        fetch = self.fetch_facts(identity, response, kind, error=reason)
+        return FailedCaptureItem(capture=capture, fetch=fetch)
+
+    def fetch_facts(self, identity: str, response: Response | None, kind: str, *,
+                    error: str | None = None, content_hash: str | None = None,
+                    article_key: str | None = None, published: str | None = None) -> dict[str, Any]:
+        """Return the ``fetch`` dict the archive writes to ``urls`` with the capture."""
+        def header(name: str) -> str | None:
+            value = None if response is None else response.headers.get(name)
+            return None if value is None else value.decode("latin-1")
+
+        return {"url": identity, "status": None if response is None else response.status,
+                "kind": kind, "etag": header("ETag"), "last_modified": header("Last-Modified"),
+                "content_hash": content_hash, "article_key": article_key,
+                "published": published, "error": error, "fetched_at": utc_now_iso()}
+
+    def on_download_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = download_error_reason(failure.value)
+        self.logger.info("Could not fetch %s: %s (%s)", request.url, reason, failure.value)
+        capture = Capture(url=request.url, final_url=request.url, fetched_at=utc_now_iso())
+        yield self.failed(capture, request.meta["identity"], "error", reason, None)
+
+    # Robots.txt, sitemaps and feeds
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status != 200:
+            return
+        for url in robots_sitemaps(response.body, response.url):
+            self.crawler.stats.inc_value("crawl/sitemap/from_robots")
+            yield self.aux_request(url, self.parse_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status != 200:
+            self.crawler.stats.inc_value(f"crawl/error/sitemap_http_{response.status}")
+            return
+        try:
+            content = read_sitemap(response.body, response.url,
+                                   max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except DiscoveryError as exc:
+            self.crawler.stats.inc_value(f"crawl/error/{exc.reason}")
+            return
+        if content.is_index:
+            for url in content.urls:
+                yield self.aux_request(url, self.parse_sitemap)
+            return
+        self.crawler.stats.inc_value("crawl/sitemap/urls", len(content.urls))
+        yield from self.consider(content.urls, depth=FEED_DEPTH, source=canonicalize_url(response.url))
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status != 200:
+            self.crawler.stats.inc_value(f"crawl/error/feed_http_{response.status}")
+            return
+        try:
+            links = read_feed(response.body, response.url)
+        except DiscoveryError as exc:
+            self.crawler.stats.inc_value(f"crawl/error/{exc.reason}")
+            return
+        self.crawler.stats.inc_value("crawl/feed/urls", len(links))
+        yield from self.consider(links, depth=FEED_DEPTH, source=canonicalize_url(response.url))
+
+    def on_aux_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = download_error_reason(failure.value)
+        self.crawler.stats.inc_value(f"crawl/error/{reason}")
+        self.logger.info("Could not fetch %s: %s", request.url, reason)
+
+    # Helpers
+
+    def count_page(self, kind: str, reason: str) -> None:
+        self.crawler.stats.inc_value(f"crawl/page/{kind}/{reason}")
+
+    def is_html(self, content_type: str | None) -> bool:
+        if not content_type:
+            return True
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        return media_type in self.settings.getlist("CRAWL_HTML_CONTENT_TYPES")
+
+    def extract_options(self) -> ExtractOptions:
+        return ExtractOptions(
+            fetched_at=datetime.now(timezone.utc),
+            site_timezone=self.profile.timezone or self.settings.get("EXTRACT_SITE_TIMEZONE") or None,
+            min_body_chars=self.settings.getint("EXTRACT_MIN_BODY_CHARS"),
+            include_comments=self.settings.getbool("EXTRACT_INCLUDE_COMMENTS"),
+        )
+
+
+def robots_url(url: str) -> str:
+    """Return the robots.txt URL of ``url``'s site."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
