@@ -53,12 +53,12 @@ def dump_dom(url: str, profile: Path) -> str:
 
 def visible_text(dom: str) -> str:
     body = dom.split("<body", 1)[1]
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL)
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
 
 
 def page_title(dom: str) -> str:
-    match = re.search(r"<title>(.*?)</title>", dom, flags=re.S)
+    match = re.search(r"<title>(.*?)</title>", dom, flags=re.DOTALL)
     return html.unescape(match.group(1)) if match else ""
 
 
