@@ -80,14 +80,14 @@ def search(query: str, db_path: Path, site: str | None, since: str | None, limit
     Example:
         newsarchive search 科学发展观 --db archive.db --since 2009-01-01
     """
-    from archive.search import search as search_articles
+    from archive.queries import search_articles
     from archive.snippets import make_snippet
 
     if not query.strip():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
     db = open_db(db_path)
     try:
-        rows = filtered_search(db, query, site, since, limit, search_articles)
+        rows = search_articles(db, query, site=site, since=since, limit=limit)
     finally:
         db.close()
     if not rows:
@@ -99,23 +99,6 @@ def search(query: str, db_path: Path, site: str | None, since: str | None, limit
         click.echo(f"{SNIPPET_INDENT}{row['site']} · {row['published'] or 'no date'} · {row['url']}")
         click.echo(f"{SNIPPET_INDENT}{make_snippet(row['body'], query)}")
         click.echo()
-
-
-def filtered_search(db: Any, query: str, site: str | None, since: str | None, limit: int,
-                    search_articles: Any) -> list[dict[str, Any]]:
-    """Return up to ``limit`` ranked hits that pass ``--site`` and ``--since``."""
-    if not site and not since:
-        return list(search_articles(db, query, limit=limit))
-    # Filters apply after ranking: ask for more hits until enough pass or none are left.
-    wanted = limit * 4
-    while True:
-        rows = search_articles(db, query, limit=wanted)
-        kept = [row for row in rows
-                if (not site or row["site"] == site)
-                and (not since or (row["published"] or "") >= since)]
-        if len(kept) >= limit or len(rows) < wanted:
-            return kept[:limit]
-        wanted *= 4
 
 
 @click.command()

@@ -141,3 +141,4 @@ def test_datasette_args_serves_bundled_templates(tmp_path: Path) -> None:
     args = datasette_args(tmp_path / "a.db", 8001)
     assert args[args.index("--template-dir") + 1] == str(templates_path())
     assert (templates_path() / "newsarchive_article.html").is_file()
+    assert args[-3:] == ["--setting", "suggest_facets", "off"]
