@@ -46,9 +46,11 @@ def main() -> None:
               help="Allow loopback and private-network addresses (refused by default).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
               help="Seconds to wait for a page (default: DOWNLOAD_TIMEOUT, 30).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Set a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log on stderr.")
 def archive(urls: tuple[str, ...], db_path: Path, allow_private: bool,
-            timeout: float | None, verbose: bool) -> None:
+            timeout: float | None, settings: tuple[str, ...], verbose: bool) -> None:
     """Fetch each URL once, extract its article and store it in the archive.
 
     Prints one line per URL (archived, updated, unchanged or failed: REASON)
@@ -61,7 +63,8 @@ def archive(urls: tuple[str, ...], db_path: Path, allow_private: bool,
     """
     check_urls(urls, "URL")
     check_db_folder(db_path)
-    overrides: dict[str, Any] = {"CRAWL_ALLOW_PRIVATE_ADDRESSES": allow_private}
+    overrides: dict[str, Any] = {**parse_overrides(settings),
+                                 "CRAWL_ALLOW_PRIVATE_ADDRESSES": allow_private}
     if timeout is not None:
         overrides["DOWNLOAD_TIMEOUT"] = timeout
     outcomes = run_archive_crawl(list(urls), db_path, overrides, verbose=verbose)
@@ -352,7 +355,7 @@ class JsonWriter:
             click.echo("\n]")
 
 
-from crawler.cli_crawl import crawl, sites  # noqa: E402  (the group must exist first)
+from crawler.cli_crawl import crawl, parse_overrides, sites  # noqa: E402  (the group must exist first)
 
 main.add_command(crawl)
 main.add_command(sites)

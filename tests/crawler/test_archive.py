@@ -19,9 +19,14 @@ def outcome_lines(stdout: str) -> dict[str, str]:
     return {url: outcome for url, outcome in lines}
 
 
+# Politeness delays (AutoThrottle's 1 s between requests to one site) only
+# slow these tests down; tests/crawler/test_portal*.py run with them off too.
+NO_DELAY = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0")
+
+
 def test_seed_page_is_archived_with_every_field(site: Site, run_newsarchive: RunNewsarchive, tmp_path: Path) -> None:
     url = site.url(SEED_PATH)
-    result = run_newsarchive("archive", url, "--db", "seed.db", "--allow-private")
+    result = run_newsarchive("archive", url, "--db", "seed.db", "--allow-private", *NO_DELAY)
     assert result.returncode == 0, result.stderr
     assert outcome_lines(result.stdout) == {url: "archived"}
     assert "1 URLs: 1 archived, 0 updated, 0 unchanged, 0 failed" in result.stdout
@@ -64,10 +69,10 @@ def test_archiving_again_adds_a_capture_and_a_changed_page_a_version(
 ) -> None:
     url = site.url("/changing.html")
     site.state.changing_version = 1
-    first = run_newsarchive("archive", url, "--db", "a.db", "--allow-private")
-    second = run_newsarchive("archive", url, "--db", "a.db", "--allow-private")
+    first = run_newsarchive("archive", url, "--db", "a.db", "--allow-private", *NO_DELAY)
+    second = run_newsarchive("archive", url, "--db", "a.db", "--allow-private", *NO_DELAY)
     site.state.changing_version = 2
-    third = run_newsarchive("archive", url, "--db", "a.db", "--allow-private")
+    third = run_newsarchive("archive", url, "--db", "a.db", "--allow-private", *NO_DELAY)
     site.state.changing_version = 1
 
     assert [r.returncode for r in (first, second, third)] == [0, 0, 0]
@@ -99,7 +104,7 @@ def test_each_bad_input_gets_its_reason_and_the_rest_is_stored(
         "http://news.example.invalid/a.html": "failed: dns_lookup_failed",
         f"http://127.0.0.1:{free_port()}/a.html": "failed: connection_refused",
     }
-    result = run_newsarchive("archive", *expected, "--db", "bad.db", "--allow-private", "--timeout", "1")
+    result = run_newsarchive("archive", *expected, "--db", "bad.db", "--allow-private", "--timeout", "1", *NO_DELAY)
 
     assert result.returncode == 1, result.stderr
     assert outcome_lines(result.stdout) == expected

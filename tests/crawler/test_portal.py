@@ -26,7 +26,7 @@ from tests.fixtures.portal import PortalServer, RequestRecord, serve_portal, sto
 # page times out after 2 s (a busy 2-core machine needs 1 s for a normal page).
 FAST = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "DOWNLOAD_TIMEOUT=2",
-        "-s", "CRAWL_PROGRESS_INTERVAL_SECONDS=1")
+        "-s", "CRAWL_PROGRESS_INTERVAL_SECONDS=1", "-s", "RETRY_TIMES=0")
 # Every known article is due again at once, so a rerun revisits all of them.
 REVISIT_ALL = """
 [recrawl]
