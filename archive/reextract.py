@@ -21,8 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.search import segment_for_index
-from archive.store import VERSIONED_FIELDS, _immediate_transaction, article_row
+from archive.store import VERSIONED_FIELDS, article_row, immediate_transaction, index_article
 
 # Columns re-extraction may change; identity and fetch times stay.
 KEPT_COLUMNS = ("key", "site", "first_seen_at", "last_seen_at")
@@ -86,7 +85,7 @@ def replace_extraction(db: Database, article_id: int, article: dict[str, Any]) -
     if not changed:
         return False
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with _immediate_transaction(db):
+    with immediate_transaction(db):
         if any(field in changed for field in VERSIONED_FIELDS):
             db.execute(
                 "INSERT INTO versions (article_key, title, body, published, modified, "
@@ -96,10 +95,6 @@ def replace_extraction(db: Database, article_id: int, article: dict[str, Any]) -
         assignments = ", ".join(f"[{column}] = ?" for column in changed)
         db.execute(f"UPDATE articles SET {assignments} WHERE id = ?",
                    [*changed.values(), article_id])
-        if "title" in changed or "body" in changed:
-            db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
-            db.execute(
-                "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                [article_id, segment_for_index(new["title"]), segment_for_index(new["body"])],
-            )
+        if {"title", "body", "authors"} & changed.keys():
+            index_article(db, article_id, new, replace=True)
     return True

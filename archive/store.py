@@ -268,9 +268,6 @@ def immediate_transaction(db: Database) -> Iterator[None]:
 
 
 
-# The old private name, still imported by other modules of the archive.
-_immediate_transaction = immediate_transaction
-
 def article_key(article: dict[str, Any]) -> str:
     """Return the key an article is stored under: its canonical URL, else URL."""
     key = article.get("canonical_url") or article.get("url")
@@ -319,7 +316,7 @@ def _upsert_article(db: Database, row: dict[str, Any]) -> str:
     ).fetchone()
     if existing is None:
         cursor = _insert(db, "articles", row)
-        _index_article(db, int(cursor.lastrowid or 0), row, replace=False)
+        index_article(db, int(cursor.lastrowid or 0), row, replace=False)
         return "archived"
     article_id, old_hash, first_seen, last_seen = existing[:4]
     if old_hash == row["content_hash"]:
@@ -341,16 +338,27 @@ def _upsert_article(db: Database, row: dict[str, Any]) -> str:
     db.execute(
         f"UPDATE articles SET {assignments} WHERE id = ?", [*row.values(), article_id]
     )
-    _index_article(db, article_id, row, replace=True)
+    index_article(db, article_id, row, replace=True)
     return "updated"
 
 
-def _index_article(db: Database, rowid: int, row: dict[str, Any], *, replace: bool) -> None:
+def index_article(db: Database, rowid: int, row: dict[str, Any], *, replace: bool) -> None:
+    """Write the search index and author rows of article ``rowid`` from ``row``.
+
+    ``row`` is an ``articles`` row (``authors`` as a JSON array).  Call it
+    inside the transaction that writes the article.
+    """
     if replace:
         db.execute("DELETE FROM articles_fts WHERE rowid = ?", [rowid])
+        db.execute("DELETE FROM article_authors WHERE article_id = ?", [rowid])
     db.execute(
         "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
         [rowid, segment_for_index(row["title"]), segment_for_index(row["body"])],
+    )
+    authors = json.loads(row.get("authors") or "[]")
+    db.conn.executemany(
+        "INSERT INTO article_authors (article_id, author) VALUES (?, ?)",
+        [(rowid, author) for author in dict.fromkeys(authors) if isinstance(author, str)],
     )
 
 

@@ -142,3 +142,12 @@ def test_datasette_args_serves_bundled_templates(tmp_path: Path) -> None:
     assert args[args.index("--template-dir") + 1] == str(templates_path())
     assert (templates_path() / "newsarchive_article.html").is_file()
     assert args[-3:] == ["--setting", "suggest_facets", "off"]
+
+
+def test_authors_facet_counts_only_the_filtered_rows_and_marks_the_selection(server: Server) -> None:
+    data = server.get_json("/archive/articles.json?language=en")
+    results = data["facet_results"]["authors"]["results"]
+    assert {r["value"]: r["count"] for r in results} == {"Jane Doe": 1, "Li Wei": 1, "Mallory": 1}
+    data = server.get_json("/archive/articles.json?authors__arraycontains=Li+Wei")
+    [selected] = [r for r in data["facet_results"]["authors"]["results"] if r["selected"]]
+    assert selected["value"] == "Li Wei" and "arraycontains" not in selected["toggle_url"]

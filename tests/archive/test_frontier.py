@@ -49,11 +49,15 @@ def test_migrations_add_the_tables_to_an_existing_archive(tmp_path: Path) -> Non
     db = Database(path)
     MIGRATIONS.apply(db, stop_before="create_urls")
     assert "urls" not in db.table_names()
-    save_article(db, make_article(), make_capture())
+    db["articles"].insert({  # an article stored by the code of that time
+        "key": "https://e.org/a", "url": "https://e.org/a", "title": "T", "body": "B",
+        "authors": '["王五", "Jane Doe"]', "content_hash": "h",
+        "first_seen_at": "2024-01-01T00:00:00+00:00", "last_seen_at": "2024-01-01T00:00:00+00:00"})
     db.close()
     db = open_archive(path)
-    assert {"urls", "crawl_runs"} <= set(db.table_names())
+    assert {"urls", "crawl_runs", "article_authors"} <= set(db.table_names())
     assert db["articles"].count == 1
+    assert sorted(r["author"] for r in db["article_authors"].rows) == ["Jane Doe", "王五"]
     index_columns = {tuple(i.columns) for i in db["urls"].indexes}
     assert ("site", "state") in index_columns
     db.close()

@@ -76,6 +76,16 @@ def test_update_reindexes_search(db: Database) -> None:
     assert count(db, "articles_fts") == 1
 
 
+def test_author_rows_follow_the_article(db: Database) -> None:
+    def authors() -> list[str]:
+        return sorted(r["author"] for r in db["article_authors"].rows)
+
+    save_article(db, make_article(authors=["王五", "赵六", "王五"]), make_capture())
+    assert authors() == ["王五", "赵六"]
+    save_article(db, make_article(body="新正文。", authors=["李四"]), make_capture())
+    assert authors() == ["李四"]
+
+
 def test_failure_capture(db: Database) -> None:
     save_failure(db, make_capture(status=404, body=b"gone", error="http_404"))
     save_failure(db, make_capture(status=None, body=None, headers=None, error="timeout"))
@@ -151,7 +161,7 @@ def test_error_mid_update_keeps_previous_version(db: Database, monkeypatch: pyte
     def broken_index(*args: object, **kwargs: object) -> None:
         raise RuntimeError("segmenter crashed")
 
-    monkeypatch.setattr(archive.store, "_index_article", broken_index)
+    monkeypatch.setattr(archive.store, "index_article", broken_index)
     with pytest.raises(RuntimeError):
         save_article(db, make_article(body="新正文。"), make_capture())
     assert count(db, "versions") == 0
