@@ -234,7 +234,10 @@ def _bundled_database_metadata() -> dict[str, Any]:
 def _is_archive(path: str) -> bool:
     if not Path(path).is_file():
         return False
-    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+    # resolve(): Datasette passes the path as given, often relative
+    # ("newsarchive serve --db newsarchive-demo/archive.db"), and only an
+    # absolute path has a file: URI.
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     try:
         row = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'"

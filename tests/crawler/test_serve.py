@@ -1,4 +1,4 @@
-"""A real Datasette process, started as `newsarchive serve` starts it, searched over HTTP."""
+"""A real Datasette process, started by `newsarchive serve` as a user types it, searched over HTTP."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from archive import datasette_args, open_archive, save_article
+from archive import open_archive, save_article
 from crawler.extract import ExtractOptions, extract_article
 from tests.crawler.conftest import SEED_SOURCE, free_port
 
@@ -43,9 +43,10 @@ def test_datasette_search_finds_the_seed_article(tmp_path: Path) -> None:
     db_path = tmp_path / "seed.db"
     archive_seed_page(db_path)
     port = free_port()
+    # A relative --db, as the README and `newsarchive demo` print it.
     server = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(db_path, port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "crawler.cli", "serve", "--db", db_path.name, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=db_path.parent,
     )
     base = f"http://127.0.0.1:{port}"
     try:
