@@ -74,10 +74,13 @@ def test_crawl_stores_each_article_once_and_revisits_with_conditional_get(
     profile = write_profile(tmp_path, portal, "harbor", REVISIT_ALL)
     db_path = tmp_path / "news.db"
     expected = stored_articles(portal.portal)
+    busy = "/world/2024/03/9.html"  # answers 429 with Retry-After: 1, once
+    portal.state.busy.add(busy)
     mark = portal.state.mark()
     first = run_crawl(profile, db_path)
     assert first.returncode == 0, first.stderr
     requests = portal.state.since(mark)
+    assert [r.status for r in requests if r.path == busy] == [429, 200]  # came back and got it
     assert "pages (" in first.stderr and "/min)" in first.stderr  # the progress line
 
     db = sqlite_utils.Database(db_path)
@@ -92,7 +95,7 @@ def test_crawl_stores_each_article_once_and_revisits_with_conditional_get(
     assert not [r for r in requests if r.path.startswith("/opinion/")]  # robots.txt obeyed
     assert {r.user_agent for r in requests} == {next(iter(requests)).user_agent}
     assert "(+http" in requests[0].user_agent
-    assert article_requests(portal, requests) == Counter({(200, False): 310})
+    assert article_requests(portal, requests) == Counter({(200, False): 310, (429, False): 1})
     run = db.execute("select * from crawl_runs").fetchone()
     run = dict(zip([c[0] for c in db.execute("select * from crawl_runs").description], run))
     assert (run["status"], run["articles_new"]) == ("finished", 310)
