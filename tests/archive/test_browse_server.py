@@ -142,7 +142,8 @@ def test_datasette_args_serves_bundled_templates(tmp_path: Path) -> None:
     assert args[args.index("--template-dir") + 1] == str(templates_path())
     assert (templates_path() / "newsarchive_article.html").is_file()
     settings = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setting"}
-    assert settings == {"suggest_facets": "off", "facet_time_limit_ms": "1000"}
+    assert settings == {"suggest_facets": "off", "facet_time_limit_ms": "1000",
+                        "sql_time_limit_ms": "5000"}
 
 
 def test_authors_facet_counts_only_the_filtered_rows_and_marks_the_selection(server: Server) -> None:
