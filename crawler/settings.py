@@ -70,6 +70,7 @@ ITEM_PIPELINES = {
 # crawler/extract: passed to extract_article as ExtractOptions.
 EXTRACT_MIN_BODY_CHARS = 120
 EXTRACT_INCLUDE_COMMENTS = False
+EXTRACT_INCLUDE_CAPTIONS = False  # figure captions and photo credits in the body
 # IANA zone for dates a site writes without offset (None: guess by language).
 EXTRACT_SITE_TIMEZONE = None
 

@@ -26,6 +26,7 @@ from scrapy.exceptions import (
     UnsupportedURLSchemeError,
 )
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from twisted.internet import error as twisted_error
 from twisted.python.failure import Failure
 
@@ -88,13 +89,13 @@ class ArchiveSpider(scrapy.Spider):
         if response.status >= 400:
             yield self.fail(capture, f"http_{response.status}")
             return
-        if not self.is_html(capture.headers.get("Content-Type")):
+        if not is_html(capture.headers.get("Content-Type"), self.settings):
             yield self.fail(capture, "not_html")
             return
         try:
             article = extract_article(
                 response.body, url=response.url, headers=capture.headers,
-                options=self.extract_options(),
+                options=extract_options(self.settings),
             )
         except ExtractionError as exc:
             self.crawler.stats.inc_value(f"extract/not_article/{exc.reason}")
@@ -123,21 +124,6 @@ class ArchiveSpider(scrapy.Spider):
         self.record_outcome(capture.url, f"failed: {reason}")
         return FailedCaptureItem(capture=capture)
 
-    def is_html(self, content_type: str | None) -> bool:
-        """Return True when the page may be HTML (no Content-Type counts as maybe)."""
-        if not content_type:
-            return True
-        media_type = content_type.split(";", 1)[0].strip().lower()
-        return media_type in self.settings.getlist("CRAWL_HTML_CONTENT_TYPES")
-
-    def extract_options(self) -> ExtractOptions:
-        """Return the ExtractOptions built from the EXTRACT_* settings."""
-        return ExtractOptions(
-            fetched_at=datetime.now(timezone.utc),
-            site_timezone=self.settings.get("EXTRACT_SITE_TIMEZONE") or None,
-            min_body_chars=self.settings.getint("EXTRACT_MIN_BODY_CHARS"),
-            include_comments=self.settings.getbool("EXTRACT_INCLUDE_COMMENTS"),
-        )
 
 
 def capture_from_response(response: Response, requested_url: str) -> Capture:
@@ -158,6 +144,25 @@ def headers_to_dict(headers: Any) -> dict[str, str]:
         name.decode("latin-1"): ", ".join(v.decode("latin-1") for v in values)
         for name, values in headers.items()
     }
+
+
+def is_html(content_type: str | None, settings: BaseSettings) -> bool:
+    """Return True when a page may be HTML (no Content-Type counts as maybe)."""
+    if not content_type:
+        return True
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type in settings.getlist("CRAWL_HTML_CONTENT_TYPES")
+
+
+def extract_options(settings: BaseSettings, site_timezone: str | None = None) -> ExtractOptions:
+    """Return the ExtractOptions of the EXTRACT_* settings; ``site_timezone`` wins."""
+    return ExtractOptions(
+        fetched_at=datetime.now(timezone.utc),
+        site_timezone=site_timezone or settings.get("EXTRACT_SITE_TIMEZONE") or None,
+        min_body_chars=settings.getint("EXTRACT_MIN_BODY_CHARS"),
+        include_comments=settings.getbool("EXTRACT_INCLUDE_COMMENTS"),
+        include_captions=settings.getbool("EXTRACT_INCLUDE_CAPTIONS"),
+    )
 
 
 def download_error_reason(exc: BaseException | None) -> str:

@@ -36,12 +36,18 @@ from twisted.python.failure import Failure
 
 from archive.frontier import due_for_revisit, enqueue, pending, requeue, url_state
 from crawler.discovery import DiscoveryError, read_feed, read_sitemap, robots_sitemaps
-from crawler.extract import ExtractionError, ExtractOptions
+from crawler.extract import ExtractionError
 from crawler.extract.analyze import PageAnalysis, analyze_page
 from crawler.items import ArticleItem, Capture, FailedCaptureItem, NotModifiedItem
 from crawler.pipelines import archive_db
 from crawler.profiles import SiteProfile, load_profile, profile_from_urls
-from crawler.spiders.archive import capture_from_response, download_error_reason, utc_now_iso
+from crawler.spiders.archive import (
+    capture_from_response,
+    download_error_reason,
+    extract_options,
+    is_html,
+    utc_now_iso,
+)
 from crawler.urls import canonicalize_url
 
 FOLLOWED_KINDS = ("home", "section", "list", "tag", "search", "pagination")
@@ -184,7 +190,7 @@ class PortalSpider(scrapy.Spider):
         if response.status >= 400:
             yield self.failed(capture, identity, "error", f"http_{response.status}", response)
             return
-        if not self.is_html(capture.headers.get("Content-Type")):
+        if not is_html(capture.headers.get("Content-Type"), self.settings):
             yield self.failed(capture, identity, "error", "not_html", response)
             return
         body_hash = hashlib.sha256(response.body).hexdigest()
@@ -193,7 +199,7 @@ class PortalSpider(scrapy.Spider):
             return
         try:
             analysis = analyze_page(response.body, response.url, capture.headers,
-                                    self.extract_options())
+                                    extract_options(self.settings, self.profile.timezone))
         except ExtractionError as exc:
             yield self.failed(capture, identity, "error", exc.reason, response)
             return
@@ -323,19 +329,6 @@ class PortalSpider(scrapy.Spider):
     def count_page(self, kind: str, reason: str) -> None:
         self.crawler.stats.inc_value(f"crawl/page/{kind}/{reason}")
 
-    def is_html(self, content_type: str | None) -> bool:
-        if not content_type:
-            return True
-        media_type = content_type.split(";", 1)[0].strip().lower()
-        return media_type in self.settings.getlist("CRAWL_HTML_CONTENT_TYPES")
-
-    def extract_options(self) -> ExtractOptions:
-        return ExtractOptions(
-            fetched_at=datetime.now(timezone.utc),
-            site_timezone=self.profile.timezone or self.settings.get("EXTRACT_SITE_TIMEZONE") or None,
-            min_body_chars=self.settings.getint("EXTRACT_MIN_BODY_CHARS"),
-            include_comments=self.settings.getbool("EXTRACT_INCLUDE_COMMENTS"),
-        )
 
 
 def robots_url(url: str) -> str:
