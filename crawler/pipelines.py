@@ -14,6 +14,7 @@ archive and crawler.items.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,13 @@ def archive_db(crawler: Crawler) -> Database:
     crawler._newsarchive_db = db  # type: ignore[attr-defined]
     crawler.signals.connect(lambda: db.close(), signal=signals.engine_stopped, weak=False)
     return db
+
+
+def add_seconds(crawler: Crawler, key: str, seconds: float) -> None:
+    """Add ``seconds`` to the timing stat ``key`` (``crawl/time/...``, ``archive/time/...``)."""
+    stats = crawler.stats
+    assert stats is not None
+    stats.set_value(key, float(stats.get_value(key, 0.0)) + seconds)
 
 
 def fetch_kwargs(fetch: dict[str, Any] | None) -> dict[str, Any]:
@@ -99,6 +107,14 @@ class ArchivePipeline:
         return pipeline
 
     def process_item(self, item: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            self.store(item)
+        finally:
+            add_seconds(self.crawler, "archive/time/store_seconds", time.perf_counter() - started)
+        return item
+
+    def store(self, item: Any) -> None:
         if isinstance(item, ArticleItem):
             status = save_article(self.db, item.article_dict(), item.capture.to_dict(),
                                   **fetch_kwargs(item.fetch))
@@ -110,7 +126,6 @@ class ArchivePipeline:
         elif isinstance(item, FailedCaptureItem):
             save_failure(self.db, item.capture.to_dict(), **fetch_kwargs(item.fetch))
             self.crawler.stats.inc_value("archive/captures_failed")
-        return item
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException) -> None:
         """Store the capture of an article a pipeline dropped, with the drop reason."""

@@ -23,6 +23,7 @@ archive.frontier; nothing of Scrapy leaves it but plain-valued items.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,7 +40,7 @@ from crawler.discovery import DiscoveryError, read_feed, read_sitemap, robots_si
 from crawler.extract import ExtractionError
 from crawler.extract.analyze import PageAnalysis, analyze_page
 from crawler.items import ArticleItem, Capture, FailedCaptureItem, NotModifiedItem
-from crawler.pipelines import archive_db
+from crawler.pipelines import add_seconds, archive_db
 from crawler.profiles import SiteProfile, load_profile, profile_from_urls
 from crawler.spiders.archive import (
     capture_from_response,
@@ -128,6 +129,7 @@ class PortalSpider(scrapy.Spider):
     def consider(self, urls: Iterable[str], *, depth: int, source: str | None) -> Iterator[scrapy.Request]:
         """Queue the URLs worth fetching in the frontier and yield their requests."""
         stats = self.crawler.stats
+        started = time.perf_counter()
         now = datetime.now(timezone.utc)
         candidates: dict[str, tuple[str, dict[str, Any] | None]] = {}
         revisits: list[str] = []
@@ -153,6 +155,7 @@ class PortalSpider(scrapy.Spider):
             # Queued again, so a run killed before the revisit resumes it.
             requeue(self.db, revisits)
             stats.inc_value("crawl/revisit", len(revisits))
+        add_seconds(self.crawler, "crawl/time/frontier_seconds", time.perf_counter() - started)
         for identity, (url, state) in candidates.items():
             yield self.page_request(url, depth=depth, identity=identity, state=state)
 
@@ -176,6 +179,8 @@ class PortalSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Any]:
         meta = response.meta
         identity, depth, state = meta["identity"], meta["crawl_depth"], meta.get("state")
+        add_seconds(self.crawler, "crawl/time/download_seconds",
+                    float(meta.get("download_latency") or 0.0))
         capture = capture_from_response(response, response.url)
         if response.status == 304:
             yield self.not_modified(capture, identity, state or {}, "304")
@@ -197,12 +202,15 @@ class PortalSpider(scrapy.Spider):
         if state and state.get("kind") == "article" and state.get("content_hash") == body_hash:
             yield self.not_modified(capture, identity, state, "same_hash")
             return
+        started = time.perf_counter()
         try:
             analysis = analyze_page(response.body, response.url, capture.headers,
                                     extract_options(self.settings, self.profile.timezone))
         except ExtractionError as exc:
             yield self.failed(capture, identity, "error", exc.reason, response)
             return
+        finally:
+            add_seconds(self.crawler, "crawl/time/extract_seconds", time.perf_counter() - started)
         self.count_page(analysis.kind, analysis.reason)
         if analysis.kind == "article" and analysis.article is not None:
             yield self.article_item(analysis, capture, identity, body_hash, response)
