@@ -97,6 +97,9 @@ CRAWL_MAX_DEPTH_OVERRIDE = None
 # for more is better left for the next run) and this many times per URL.
 CRAWL_RETRY_AFTER_MAX_SECONDS = 120
 CRAWL_RETRY_AFTER_TIMES = 2
+# Worker processes that run page analysis off the reactor (crawler/workers.py);
+# None: one per core; 0 or 1: in the crawl's own process.
+CRAWL_EXTRACT_PROCESSES = None
 # Progress line on stderr every this many seconds (0: none).
 CRAWL_PROGRESS_INTERVAL_SECONDS = 5
 # One run per profile and archive at a time (<db>.<profile>.lock).

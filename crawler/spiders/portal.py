@@ -10,14 +10,19 @@ as captures, never as articles.  Every decision is counted in the stats as
 ``crawl/page/<kind>/<reason>``, ``crawl/skipped/<reason>`` and
 ``crawl/error/<reason>``.
 
+Pages are analyzed in the worker processes of ``crawler.workers.ExtractionPool``
+(``CRAWL_EXTRACT_PROCESSES``), started when the spider opens and stopped when
+it closes; ``parse`` awaits the analysis, so the reactor goes on downloading.
+A page whose extraction crashed or raised is a ``crawl/error/<reason>``.
+
 Incremental and resumable through the archive's frontier (``archive.frontier``,
 table ``urls``): every URL found is queued under its canonical form before it
 is requested, a known article is requested again only when
 ``due_for_revisit`` says so and then with its validators (conditional GET),
 a 304 or an unchanged body is a ``NotModifiedItem``, and the URLs a killed run
 left queued are requested first by the next run.  Imports Scrapy, Twisted,
-crawler.extract, crawler.urls, crawler.profiles, crawler.discovery and
-archive.frontier; nothing of Scrapy leaves it but plain-valued items.
+crawler.extract, crawler.urls, crawler.profiles, crawler.discovery,
+crawler.workers and archive.frontier; nothing of Scrapy leaves it but plain-valued items.
 """
 
 from __future__ import annotations
@@ -31,14 +36,14 @@ from typing import Any, AsyncIterator, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive.frontier import due_for_revisit, enqueue, pending, requeue, url_state
 from crawler.discovery import DiscoveryError, read_feed, read_sitemap, robots_sitemaps
-from crawler.extract import ExtractionError
-from crawler.extract.analyze import PageAnalysis, analyze_page
+from crawler.extract.analyze import PageAnalysis
 from crawler.items import ArticleItem, Capture, FailedCaptureItem, NotModifiedItem
 from crawler.pipelines import add_seconds, archive_db
 from crawler.profiles import SiteProfile, load_profile, profile_from_urls
@@ -50,6 +55,7 @@ from crawler.spiders.archive import (
     utc_now_iso,
 )
 from crawler.urls import canonicalize_url
+from crawler.workers import ExtractionPool, PageFailure
 
 FOLLOWED_KINDS = ("home", "section", "list", "tag", "search", "pagination")
 # Discovered through a sitemap or feed: an article or a page one step from one.
@@ -76,6 +82,7 @@ class PortalSpider(scrapy.Spider):
             raise ValueError("give -a start_urls=URL[,URL...] or -a profile=FILE")
         self.scheduled: set[str] = set()
         self.max_depth = self.profile.max_depth
+        self.pool = ExtractionPool(0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
@@ -85,7 +92,17 @@ class PortalSpider(scrapy.Spider):
             spider.max_depth = int(override)
         if spider.profile.user_agent:
             crawler.settings.set("USER_AGENT", spider.profile.user_agent, priority="spider")
+        spider.pool = ExtractionPool.from_setting(crawler.settings.get("CRAWL_EXTRACT_PROCESSES"))
+        crawler.signals.connect(spider.start_pool, signal=signals.spider_opened)
         return spider
+
+    def start_pool(self) -> None:
+        started = time.perf_counter()
+        self.pool.start()
+        self.crawler.stats.set_value("crawl/time/pool_start_seconds", time.perf_counter() - started)
+
+    def closed(self, reason: str) -> None:
+        self.pool.shutdown()
 
     @property
     def db(self) -> Any:
@@ -176,41 +193,25 @@ class PortalSpider(scrapy.Spider):
 
     # Pages
 
-    def parse(self, response: Response) -> Iterator[Any]:
+    async def parse(self, response: Response) -> AsyncIterator[Any]:
         meta = response.meta
         identity, depth, state = meta["identity"], meta["crawl_depth"], meta.get("state")
         add_seconds(self.crawler, "crawl/time/download_seconds",
                     float(meta.get("download_latency") or 0.0))
         capture = capture_from_response(response, response.url)
-        if response.status == 304:
-            yield self.not_modified(capture, identity, state or {}, "304")
-            return
-        location = response.headers.get(b"Location")
-        if 300 <= response.status < 400 and location:
-            target = urljoin(response.url, location.decode("latin-1"))
-            self.count_page("redirect", f"http_{response.status}")
-            yield self.failed(capture, identity, "redirect", None, response)
-            yield from self.consider([target], depth=depth, source=identity)
-            return
-        if response.status >= 400:
-            yield self.failed(capture, identity, "error", f"http_{response.status}", response)
-            return
-        if not is_html(capture.headers.get("Content-Type"), self.settings):
-            yield self.failed(capture, identity, "error", "not_html", response)
+        early = self.answer_without_analysis(response, capture, identity, depth, state)
+        if early is not None:
+            for output in early:
+                yield output
             return
         body_hash = hashlib.sha256(response.body).hexdigest()
         if state and state.get("kind") == "article" and state.get("content_hash") == body_hash:
             yield self.not_modified(capture, identity, state, "same_hash")
             return
-        started = time.perf_counter()
-        try:
-            analysis = analyze_page(response.body, response.url, capture.headers,
-                                    extract_options(self.settings, self.profile.timezone))
-        except ExtractionError as exc:
-            yield self.failed(capture, identity, "error", exc.reason, response)
+        analysis = await self.analyze(response, capture, identity)
+        if isinstance(analysis, FailedCaptureItem):
+            yield analysis
             return
-        finally:
-            add_seconds(self.crawler, "crawl/time/extract_seconds", time.perf_counter() - started)
         self.count_page(analysis.kind, analysis.reason)
         if analysis.kind == "article" and analysis.article is not None:
             yield self.article_item(analysis, capture, identity, body_hash, response)
@@ -221,11 +222,54 @@ class PortalSpider(scrapy.Spider):
         # Followed, kept as a capture, never stored as an article.
         yield self.failed(capture, identity, analysis.kind, None, response)
         if analysis.kind in FOLLOWED_KINDS:
-            yield from self.consider(analysis.next_pages, depth=depth, source=identity)
-            if depth < self.max_depth:
-                yield from self.consider(analysis.links, depth=depth + 1, source=identity)
-            else:
-                self.crawler.stats.inc_value("crawl/skipped/depth_limit")
+            for request in self.follow(analysis, depth, identity):
+                yield request
+
+    def answer_without_analysis(self, response: Response, capture: Capture, identity: str,
+                                depth: int, state: dict[str, Any] | None) -> list[Any] | None:
+        """Return the outputs of a response that needs no analysis (304, redirect,
+        HTTP error, not HTML), or None for a page to analyze."""
+        if response.status == 304:
+            return [self.not_modified(capture, identity, state or {}, "304")]
+        location = response.headers.get(b"Location")
+        if 300 <= response.status < 400 and location:
+            target = urljoin(response.url, location.decode("latin-1"))
+            self.count_page("redirect", f"http_{response.status}")
+            return [self.failed(capture, identity, "redirect", None, response),
+                    *self.consider([target], depth=depth, source=identity)]
+        if response.status >= 400:
+            return [self.failed(capture, identity, "error", f"http_{response.status}", response)]
+        if not is_html(capture.headers.get("Content-Type"), self.settings):
+            return [self.failed(capture, identity, "error", "not_html", response)]
+        return None
+
+    async def analyze(self, response: Response, capture: Capture,
+                      identity: str) -> PageAnalysis | FailedCaptureItem:
+        """Return the page's analysis from the extraction pool, or the failed
+        capture when extraction gave up (counted as ``crawl/error/<reason>``)."""
+        stats = self.crawler.stats
+        started = time.perf_counter()
+        try:
+            answer = await self.pool.analyze(
+                response.body, response.url, capture.headers,
+                extract_options(self.settings, self.profile.timezone))
+        except PageFailure as exc:
+            self.logger.warning("Could not extract %s: %s", response.url, exc.reason)
+            return self.failed(capture, identity, "error", exc.reason, response)
+        finally:
+            add_seconds(self.crawler, "crawl/time/extract_seconds", time.perf_counter() - started)
+        add_seconds(self.crawler, "crawl/time/extract_worker_seconds", answer.cpu_seconds)
+        if answer.analysis is None:
+            return self.failed(capture, identity, "error", answer.error_reason, response)
+        return answer.analysis
+
+    def follow(self, analysis: PageAnalysis, depth: int, identity: str) -> Iterator[scrapy.Request]:
+        """Yield the requests of a followed page's next pages and links."""
+        yield from self.consider(analysis.next_pages, depth=depth, source=identity)
+        if depth < self.max_depth:
+            yield from self.consider(analysis.links, depth=depth + 1, source=identity)
+        else:
+            self.crawler.stats.inc_value("crawl/skipped/depth_limit")
 
     def article_item(self, analysis: PageAnalysis, capture: Capture, identity: str,
                      body_hash: str, response: Response) -> ArticleItem:
