@@ -6,6 +6,7 @@ never scrapy, twisted or ``crawler`` (import-linter checks it).  It takes
 dicts and paths, so a script can use it without Scrapy.
 """
 
+from archive.batch import BatchEntry, save_batch
 from archive.browse import datasette_args, metadata_path
 from archive.errors import ArchiveError, MigrationError
 from archive.frontier import (
@@ -23,6 +24,7 @@ from archive.store import open_archive, save_article, save_failure, save_not_mod
 
 __all__ = [
     "ArchiveError",
+    "BatchEntry",
     "MigrationError",
     "datasette_args",
     "due_for_revisit",
@@ -35,6 +37,7 @@ __all__ = [
     "record_fetch",
     "requeue",
     "save_article",
+    "save_batch",
     "save_failure",
     "save_not_modified",
     "start_run",

@@ -109,15 +109,21 @@ def save_article(
     ArchiveError if the article has no url, title or body, and sqlite3.Error
     on a database failure; either way nothing is written.
     """
+    with immediate_transaction(db):
+        return write_article(db, article, capture, fetch=fetch)
+
+
+def write_article(db: Database, article: dict[str, Any], capture: dict[str, Any], *,
+                  fetch: dict[str, Any] | None = None) -> str:
+    """Do what save_article does inside the caller's transaction; return the same."""
     capture = {**capture, "fetched_at": _fetched_at(capture)}
     row = article_row(article, seen_at=capture["fetched_at"])
-    with immediate_transaction(db):
-        outcome = _upsert_article(db, row)
-        _insert_capture(db, capture, article_key=row["key"])
-        if fetch is not None:
-            defaults = {"kind": "article", "article_key": row["key"],
-                        "content_hash": row["content_hash"], "published": row["published"]}
-            _apply_fetch(db, capture, fetch, defaults)
+    outcome = _upsert_article(db, row)
+    _insert_capture(db, capture, article_key=row["key"])
+    if fetch is not None:
+        defaults = {"kind": "article", "article_key": row["key"],
+                    "content_hash": row["content_hash"], "published": row["published"]}
+        _apply_fetch(db, capture, fetch, defaults)
     return outcome
 
 
@@ -132,9 +138,15 @@ def save_failure(
     sqlite3.Error on a database failure; then nothing is written.
     """
     with immediate_transaction(db):
-        _insert_capture(db, capture, article_key=None)
-        if fetch is not None:
-            _apply_fetch(db, capture, fetch, {})
+        write_failure(db, capture, fetch=fetch)
+
+
+def write_failure(db: Database, capture: dict[str, Any], *,
+                  fetch: dict[str, Any] | None = None) -> None:
+    """Do what save_failure does inside the caller's transaction."""
+    _insert_capture(db, capture, article_key=None)
+    if fetch is not None:
+        _apply_fetch(db, capture, fetch, {})
 
 
 def save_not_modified(
@@ -149,19 +161,25 @@ def save_not_modified(
     has none.  Raises ArchiveError when ``fetch`` has no url, sqlite3.Error on
     a database failure; either way nothing is written.
     """
+    with immediate_transaction(db):
+        return write_not_modified(db, capture, fetch=fetch)
+
+
+def write_not_modified(db: Database, capture: dict[str, Any], *,
+                       fetch: dict[str, Any]) -> str | None:
+    """Do what save_not_modified does inside the caller's transaction; return the same."""
     capture = {**capture, "body": None, "status": capture.get("status") or 304,
                "fetched_at": _fetched_at(capture)}
-    with immediate_transaction(db):
-        key = fetch.get("article_key") or _known_article_key(db, _fetch_url(fetch))
-        if key is not None:
-            db.execute(
-                "UPDATE articles SET last_seen_at = max(last_seen_at, ?) WHERE key = ?",
-                [capture["fetched_at"], key],
-            )
-        exists = key is not None and db.execute(
-            "SELECT 1 FROM articles WHERE key = ?", [key]).fetchone() is not None
-        _insert_capture(db, capture, article_key=key if exists else None)
-        _apply_fetch(db, capture, fetch, {"article_key": key})
+    key = fetch.get("article_key") or _known_article_key(db, _fetch_url(fetch))
+    if key is not None:
+        db.execute(
+            "UPDATE articles SET last_seen_at = max(last_seen_at, ?) WHERE key = ?",
+            [capture["fetched_at"], key],
+        )
+    exists = key is not None and db.execute(
+        "SELECT 1 FROM articles WHERE key = ?", [key]).fetchone() is not None
+    _insert_capture(db, capture, article_key=key if exists else None)
+    _apply_fetch(db, capture, fetch, {"article_key": key})
     return key
 
 

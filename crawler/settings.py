@@ -76,6 +76,12 @@ EXTRACT_SITE_TIMEZONE = None
 
 # archive/: where captures and articles go.
 ARCHIVE_DB_PATH = "archive.db"
+# Items stored per transaction (archive.save_batch): a batch is written when
+# this many are pending or the oldest has waited this long, and at the close.
+# A kill costs at most one batch of refetches; 1 s keeps a reader of the
+# archive (and the progress line) at most about a second behind the crawl.
+ARCHIVE_BATCH_ITEMS = 100
+ARCHIVE_BATCH_SECONDS = 1.0
 
 # Refuse loopback, private, link-local and reserved addresses, so a crawl
 # cannot be pointed at the machine it runs on or its network.  The CLI's
