@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from functools import lru_cache
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from crawler.extract.analyze import PageAnalysis, analyze_page
 from crawler.items import FailedCaptureItem
 from crawler.spiders.portal import PortalSpider
 from crawler.workers import ExtractionPool, PageFailure
-from tests.fixtures.portal import build_portal
+from tests.fixtures.portal import article_body, build_portal
 
 BASE = "http://127.0.0.1:8000/"
 
@@ -39,11 +40,10 @@ def refuse(body: bytes, url: str, headers: Mapping[str, str] | None = None,
     raise NotAnArticle("body_too_short", url=url)
 
 
+@lru_cache(maxsize=1)
 def article_page() -> tuple[str, bytes]:
     portal = build_portal(BASE)
     path, _ = next(iter(portal.articles.items()))
-    from tests.fixtures.portal import article_body
-
     return BASE.rstrip("/") + path, article_body(portal.articles[path], BASE, False)
 
 
@@ -54,13 +54,23 @@ def analyze(pool: ExtractionPool, body: bytes, url: str) -> Any:
     return asyncio.run(run())
 
 
-def test_workers_give_what_analyze_page_gives() -> None:
-    url, body = article_page()
+@pytest.fixture(scope="module")
+def workers() -> Iterator[ExtractionPool]:
+    """Two worker processes for the module (starting them is the slow part)."""
     pool = ExtractionPool(2)
-    try:
-        answer = analyze(pool, body, url)
-    finally:
-        pool.shutdown()
+    yield pool
+    pool.shutdown()
+
+
+@pytest.fixture
+def pool(workers: ExtractionPool) -> Iterator[ExtractionPool]:
+    yield workers
+    workers.analyzer = analyze_page
+
+
+def test_workers_give_what_analyze_page_gives(pool: ExtractionPool) -> None:
+    url, body = article_page()
+    answer = analyze(pool, body, url)
     expected = analyze_page(body, url, {"Content-Type": "text/html; charset=utf-8"})
     assert answer.analysis is not None
     assert (answer.analysis.kind, answer.analysis.article.title) == (  # type: ignore[union-attr]
@@ -68,32 +78,30 @@ def test_workers_give_what_analyze_page_gives() -> None:
     assert answer.error_reason is None and answer.cpu_seconds > 0
 
 
-def test_a_crashed_worker_fails_its_page_and_the_pool_carries_on() -> None:
+def test_a_crashed_worker_fails_its_page_and_the_pool_carries_on(pool: ExtractionPool) -> None:
     url, body = article_page()
-    pool = ExtractionPool(2, analyzer=die)
-    try:
-        with pytest.raises(PageFailure) as failure:
-            analyze(pool, b"<html><body>die</body></html>", url)
-        assert failure.value.reason == "extract_worker_crashed"
-        answer = analyze(pool, body, url)
-        assert answer.analysis is not None and answer.analysis.kind == "article"
-    finally:
-        pool.shutdown()
+    pool.analyzer = die
+    with pytest.raises(PageFailure) as failure:
+        analyze(pool, b"<html><body>die</body></html>", url)
+    assert failure.value.reason == "extract_worker_crashed"
+    answer = analyze(pool, body, url)
+    assert answer.analysis is not None and answer.analysis.kind == "article"
 
 
-@pytest.mark.parametrize("processes", [0, 2])
-def test_an_extractor_bug_fails_the_page_and_not_article_is_a_reason(processes: int) -> None:
+@pytest.mark.parametrize("in_process", [True, False])
+def test_an_extractor_bug_fails_the_page_and_not_article_is_a_reason(
+    pool: ExtractionPool, in_process: bool
+) -> None:
     url, body = article_page()
-    pool = ExtractionPool(processes, analyzer=explode)
-    try:
-        with pytest.raises(PageFailure) as failure:
-            analyze(pool, body, url)
-        assert failure.value.reason == "extract_failed"
-        pool.analyzer = refuse
-        answer = analyze(pool, body, url)
-        assert (answer.analysis, answer.error_reason) == (None, "body_too_short")
-    finally:
-        pool.shutdown()
+    if in_process:
+        pool = ExtractionPool(0)
+    pool.analyzer = explode
+    with pytest.raises(PageFailure) as failure:
+        analyze(pool, body, url)
+    assert failure.value.reason == "extract_failed"
+    pool.analyzer = refuse
+    answer = analyze(pool, body, url)
+    assert (answer.analysis, answer.error_reason) == (None, "body_too_short")
 
 
 def test_the_spider_counts_a_failed_extraction_as_a_page_error() -> None:
