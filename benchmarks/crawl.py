@@ -217,8 +217,11 @@ def print_report(big: dict[str, Any], small: dict[str, Any] | None) -> None:
     print(f"where newsarchive's {elapsed:.1f} s went (stats):")
     for label, key, note in (
         ("download latency", "crawl/time/download_seconds", "summed over concurrent requests"),
-        ("extraction", "crawl/time/extract_seconds", "analyze_page, as the spider waited for it"),
-        ("extraction CPU in workers", "crawl/time/extract_worker_seconds", "summed over processes"),
+        ("extraction, waited", "crawl/time/extract_seconds",
+         "analyze_page as parse awaited it, summed over concurrent pages"),
+        ("extraction CPU", "crawl/time/extract_worker_seconds",
+         "in the workers, or the reactor thread when in-process"),
+        ("worker start-up", "crawl/time/pool_start_seconds", "once, at spider open"),
         ("storage", "archive/time/store_seconds", "SQLite writes, reactor thread"),
         ("frontier", "crawl/time/frontier_seconds", "url lookups and queueing, reactor thread"),
     ):
