@@ -5,8 +5,8 @@ with what its last fetch found, for conditional requests and revisits) and
 ``crawl_runs`` (one row per crawl with its counts).  URLs arrive already
 canonical (``crawler.urls.canonicalize_url``: this package never imports the
 crawler).  Each writing function commits its own short BEGIN IMMEDIATE
-transaction; ``archive.store.save_article(..., fetch=...)`` marks a URL in
-the same transaction as its article.  ``due_for_revisit`` is pure.
+transaction; ``archive.store.save_article(..., fetch=...)`` and
+``archive.batch.save_batch`` mark a URL in the same transaction as its article.  ``due_for_revisit`` is pure.
 Imports stdlib, sqlite_utils and ``archive.store``.
 """
 

@@ -3,7 +3,9 @@
 Owns the write path into the SQLite file: connection settings, the article
 upsert with its version history, capture rows with the compressed raw body,
 keeping ``articles_fts`` in step, and marking the crawl's ``urls`` row in
-the same transaction as the article it produced (``fetch=``).  Imports stdlib, sqlite_utils and the
+the same transaction as the article it produced (``fetch=``).  The
+``write_*`` functions do the same inside a caller's transaction, for
+``archive.batch.save_batch``.  Imports stdlib, sqlite_utils and the
 rest of ``archive`` only; it takes plain dicts (``Article.to_dict()`` and a
 capture dict), never Scrapy objects.
 
