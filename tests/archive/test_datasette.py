@@ -7,15 +7,7 @@ In-process tests go through ``Datasette(...).client``; one test starts a real
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,13 +20,12 @@ from datasette.utils import parse_metadata
 import archive.datasette_plugin
 from archive import datasette_args, metadata_path, open_archive, save_article
 
+from tests.crawler.conftest import free_port
+
+from .browse_support import running_datasette
 from .conftest import EN_URL, ZH_URL, make_article, make_capture, make_english
 
 OLD_URL = "http://www.sqrb.com.cn/news/2008-01-02/content_9.htm"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# A cold `python -m datasette serve` imports uvicorn, jinja and pluggy plugins;
-# on the shared 2-core box that took up to ~4 s, so wait well beyond it.
-SERVER_START_TIMEOUT_S = 30.0
 
 
 @pytest.fixture
@@ -126,51 +117,16 @@ def test_column_descriptions_cover_every_column(archive_path: Path) -> None:
         db.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get_json(url: str) -> Any:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
 def test_real_datasette_process_searches_chinese(archive_path: Path) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    argv = [sys.executable, "-m", "datasette", *datasette_args(archive_path, port)]
-    process = subprocess.Popen(
-        argv, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        query = urllib.parse.quote("商丘")
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            try:
-                rows = get_json(f"{base}/archive/articles.json?_search={query}&_shape=array")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with running_datasette(archive_path, free_port()) as server:
+        rows = server.get_json("/archive/articles.json?" + urllib.parse.urlencode(
+            {"_search": "商丘", "_shape": "array"}))
         assert [row["key"] for row in rows] == [ZH_URL, OLD_URL]
         # Datasette's own escape_fts would also find 商丘 (one bigram token);
         # a 5-character word is found only if our plugin was loaded.
-        query = urllib.parse.quote("科学发展观")
-        rows = get_json(f"{base}/archive/articles.json?_search={query}&_shape=array")
+        rows = server.get_json("/archive/articles.json?" + urllib.parse.urlencode(
+            {"_search": "科学发展观", "_shape": "array"}))
         assert [row["key"] for row in rows] == [ZH_URL]
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
 
 
 def test_args_add_plugins_dir_only_when_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
