@@ -125,8 +125,9 @@ def analyze_page(
     links = collect_links(doc)
     next_pages = find_next_pages(doc, links)
     url_kind = classify_url(url)
+    blocks = collect_blocks(doc.root, captions=options.include_captions)
     try:
-        text: str | None = extract_body(doc, meta, options)
+        text: str | None = extract_body(doc, meta, options, blocks)
         failure = None
     except NotAnArticle as exc:
         text, failure = None, exc.reason
@@ -140,7 +141,7 @@ def analyze_page(
         if url_kind is not None:
             return result(url_kind, f"{url_kind}_url")
         return result("list" if len(links) >= MIN_LIST_LINKS else "error", failure or "")
-    list_reason = _list_signal(text, collect_blocks(doc.root, captions=options.include_captions))
+    list_reason = _list_signal(text, blocks)
     evidence = URL_EVIDENCE.get(url_kind or "", 0) - _article_evidence(doc, url)
     if list_reason is not None:
         evidence += CONTENT_LIST_EVIDENCE

@@ -42,12 +42,16 @@ MAX_LINE_LINK_DENSITY = 0.5
 GOOD, SHORT, BAD = "good", "short", "bad"
 
 
-def extract_body(doc: Document, meta: Metadata, options: ExtractOptions) -> str:
+def extract_body(doc: Document, meta: Metadata, options: ExtractOptions,
+                 blocks: list[Block] | None = None) -> str:
     """Return the article text, paragraphs separated by a blank line.
 
-    Raises NotAnArticle("body_too_short") when no container holds enough prose.
+    ``blocks`` are the page's ``collect_blocks`` when the caller needs them
+    too (``analyze_page``), so the page is walked once.  Raises
+    NotAnArticle("body_too_short") when no container holds enough prose.
     """
-    blocks = collect_blocks(doc.root, captions=options.include_captions)
+    if blocks is None:
+        blocks = collect_blocks(doc.root, captions=options.include_captions)
     containers = pick_container(score_candidates(blocks))
     if not containers:
         raise NotAnArticle("body_too_short", doc.url, "no prose found")
