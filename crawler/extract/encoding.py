@@ -102,15 +102,15 @@ def meta_charset(body: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
-def _fits(body: bytes, encoding: str) -> bool:
-    """Whether ``body`` decodes in ``encoding`` with few invalid sequences."""
+def _decode_fitting(body: bytes, encoding: str) -> str | None:
+    """Return ``body`` decoded in ``encoding`` when it has few invalid sequences
+    (those replaced by U+FFFD), else None."""
     try:
-        body.decode(encoding)
-        return True
+        return body.decode(encoding)
     except UnicodeDecodeError:
         pass
     except LookupError:
-        return False
+        return None
     non_ascii = len(body) - len(body.decode("ascii", "ignore"))
     allowed = non_ascii // NON_ASCII_BYTES_PER_ALLOWED_ERROR
     bad = 0
@@ -119,14 +119,14 @@ def _fits(body: bytes, encoding: str) -> bool:
     while start < len(body):
         try:
             decoder.decode(body[start:], final=True)
-            return True
+            break
         except UnicodeDecodeError as exc:
             bad += 1
             if bad > allowed:
-                return False
+                return None
             start += exc.end
             decoder = codecs.getincrementaldecoder(encoding)("strict")
-    return True
+    return body.decode(encoding, "replace")
 
 
 def _is_ascii(body: bytes) -> bool:
@@ -147,7 +147,7 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
     raw_header = header_charset(headers)
     raw_meta = meta_charset(body)
     declared_raw = raw_header or raw_meta
-    declared = normalise_label(declared_raw)
+    declared = declared_raw.lower() if declared_raw else None
     candidates: list[str] = []
     for label in (normalise_label(raw_header), normalise_label(raw_meta)):
         if label and label not in candidates:
@@ -157,23 +157,22 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
         if encoding.startswith("utf-16"):
             encoding = "utf-8"
         text = body.decode(encoding, "replace")
-        return DecodedText(text, encoding, declared_raw and declared_raw.lower(), 0.0)
+        return DecodedText(text, encoding, declared, 0.0)
     # UTF-8 is self-validating: non-ASCII bytes that decode as UTF-8 almost
     # never are anything else, whatever the page declares.  Other encodings
     # (gb18030, cp1252) accept most byte soup, so they are tried in order.
-    order = ["utf-8"] if _fits(body, "utf-8") else []
-    order += [c for c in candidates if c != "utf-8"]
+    order = ["utf-8"] + [c for c in candidates if c != "utf-8"]
     order += [c for c in ("gb18030", "big5", "shift_jis", "euc-kr", "cp1251", "cp1252")
               if c not in order]
     for encoding in order:
-        if not _fits(body, encoding):
+        fitting = _decode_fitting(body, encoding)
+        if fitting is None:
             continue
-        text = body.decode(encoding, "replace")
-        if encoding not in candidates and not _plausible(text, encoding):
+        if encoding not in candidates and not _plausible(fitting, encoding):
             continue
-        return DecodedText(text, encoding, declared_raw and declared_raw.lower(), _ratio(text))
+        return DecodedText(fitting, encoding, declared, _ratio(fitting))
     text = body.decode("utf-8", "replace")
-    return DecodedText(text, "utf-8", declared_raw and declared_raw.lower(), _ratio(text))
+    return DecodedText(text, "utf-8", declared, _ratio(text))
 
 
 # Share of the non-ASCII characters that must be CJK for an undeclared

@@ -8,7 +8,7 @@ knowing anything about lxml.  Stdlib only.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -62,7 +62,6 @@ class Article:
     source_source: str | None = None
     # Share of U+FFFD replacement characters in the decoded text.
     replacement_ratio: float = 0.0
-    extra: tuple[tuple[str, str], ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         """Return the article as a dict of JSON-ready values (tuples → lists)."""
@@ -70,5 +69,4 @@ class Article:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
-        out.pop("extra")
         return out

@@ -28,7 +28,7 @@ from .regions import (
 )
 from .tags import PageTags, article_objects, collect_tags, ld_first, ld_text
 from .text import normalize_space, text_of
-from .titles import TitleCandidate, choose_title, title_key
+from .titles import TitleCandidate, choose_title
 
 MAX_HEADING_CANDIDATES = 40
 MAX_HEADING_CHARS = 250
@@ -318,8 +318,3 @@ def _sample_text(root: lxml.etree._Element, title: TitleCandidate | None,
             break
         parts.append(text_of(paragraph)[:400])
     return " ".join(parts)
-
-
-def title_matches(text: str, title: TitleCandidate | None) -> bool:
-    """True when ``text`` is the headline (compared without spaces and punctuation)."""
-    return title is not None and bool(title.key) and title_key(text) == title.key
