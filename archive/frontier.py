@@ -8,6 +8,13 @@ crawler).  Each writing function commits its own short BEGIN IMMEDIATE
 transaction; ``archive.store.save_article(..., fetch=...)`` and
 ``archive.batch.save_batch`` mark a URL in the same transaction as its article.  ``due_for_revisit`` is pure.
 Imports stdlib, sqlite_utils and ``archive.store``.
+
+In flight is not a state of its own: a URL is ``queued`` from the moment it
+is found (a revisit is queued again by ``requeue``) until the transaction
+that stores what its fetch gave marks it ``done`` or ``failed``.  So a
+crawl killed with requests in flight, or with fetched pages still waiting
+for their batch, leaves those URLs queued, and the next run's ``pending``
+hands them out again; a URL is never ``done`` without its capture and article.
 """
 
 from __future__ import annotations

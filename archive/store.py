@@ -9,6 +9,12 @@ the same transaction as the article it produced (``fetch=``).  The
 rest of ``archive`` only; it takes plain dicts (``Article.to_dict()`` and a
 capture dict), never Scrapy objects.
 
+Every write runs in one BEGIN IMMEDIATE transaction (``immediate_transaction``):
+an article, its capture, its earlier version and its ``urls`` mark are
+committed together or not at all, and a database error that will not go
+away (disk full, read-only, I/O) leaves as an ``archive.errors.StorageError``
+after the rollback, so what was committed before stays intact.
+
 Raw response bodies are stored zlib-compressed (``zlib.compress``, RFC 1950)
 in ``captures.body_zlib``; ``body_sha256`` is the digest of the uncompressed
 bytes.
@@ -29,13 +35,21 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from archive.errors import ArchiveError
+from archive.errors import (
+    SQLITE_FULL,
+    ArchiveError,
+    ArchiveFull,
+    ArchiveReadOnly,
+    storage_error,
+)
 from archive.migrations import apply_migrations
 from archive.search import segment_for_index
 
 # How long a writer waits for another connection's lock before SQLITE_BUSY.
 # A crawl and a Datasette reader share the file; 5 s covers a WAL checkpoint.
 BUSY_TIMEOUT_MS = 5000
+# ARCHIVE_MAX_SIZE_MB and friends count mebibytes.
+MIB = 1024 * 1024
 # zlib level 6 (the default) compresses news HTML about 5:1; 9 gains ~2% more
 # at twice the CPU, which a 2-core crawler box cannot spare.
 BODY_ZLIB_LEVEL = 6
@@ -49,13 +63,18 @@ ARTICLE_TEXT_FIELDS = (
 VERSIONED_FIELDS = ("title", "body", "published", "modified")
 
 
-def open_archive(path: str | Path) -> Database:
+def open_archive(path: str | Path, *, max_size_mb: float | None = None) -> Database:
     """Open (creating it if needed) the archive at ``path`` and migrate it.
 
     Returns a Database in WAL mode with synchronous=NORMAL, a busy timeout of
-    ``BUSY_TIMEOUT_MS`` and foreign keys enforced.  Raises ArchiveError naming
-    the path when its folder does not exist or the file is not a SQLite
-    database, and MigrationError when a migration fails.
+    ``BUSY_TIMEOUT_MS`` and foreign keys enforced.  With ``max_size_mb`` the
+    file may not grow past that many MiB: a write that needs more raises
+    ArchiveFull (SQLite's ``max_page_count``; the WAL file beside it is not
+    counted).  Raises ArchiveError naming the path when its folder does not
+    exist or the file is not a SQLite database, ArchiveFull when the file is
+    already larger than ``max_size_mb`` or the disk is full, ArchiveReadOnly
+    when a migration is due and the file cannot be written, and
+    MigrationError when a migration fails.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -70,8 +89,13 @@ def open_archive(path: str | Path) -> Database:
     try:
         db = _configure(conn)
         apply_migrations(db, path=path)
+        if max_size_mb is not None:
+            limit_size(db, path, max_size_mb)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        fault = storage_error(exc, path)
+        if isinstance(fault, (ArchiveFull, ArchiveReadOnly)):
+            raise fault from exc
         raise ArchiveError(
             f"Cannot open archive {path}: not a usable SQLite database ({exc})",
             path=path,
@@ -80,6 +104,39 @@ def open_archive(path: str | Path) -> Database:
         conn.close()
         raise
     return db
+
+
+def limit_size(db: Database, path: Path, max_size_mb: float) -> None:
+    """Let the archive grow to ``max_size_mb`` MiB at most; ArchiveFull if it is larger."""
+    if max_size_mb <= 0:
+        raise ArchiveError(f"The size limit of archive {path} must be above 0 MiB "
+                           f"(got {max_size_mb})", path=path)
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    pages = int(db.execute("PRAGMA page_count").fetchone()[0])
+    max_pages = int(max_size_mb * MIB) // page_size
+    if pages > max_pages:
+        raise ArchiveFull(
+            f"it holds {pages * page_size / MIB:.2f} MiB, more than its size limit "
+            f"of {max_size_mb:g} MiB", path=path,
+            advice="Raise the size limit or use another archive file.")
+    db.execute(f"PRAGMA max_page_count = {max_pages}")
+
+
+def check_writable(db: Database) -> None:
+    """Raise ArchiveReadOnly (or another StorageError) when ``db`` cannot be written.
+
+    SQLite opens a file it may not write read-only without complaint, and
+    even lets BEGIN IMMEDIATE through; only a write fails.  This one is
+    rolled back, so nothing changes.  A crawl calls it at startup, so it stops
+    before fetching anything rather than at its first store.
+    """
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    with storage_errors(db):
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            db.conn.execute(f"PRAGMA user_version = {version}")
+        finally:
+            db.conn.rollback()
 
 
 def _configure(conn: sqlite3.Connection) -> Database:
@@ -263,7 +320,31 @@ def apply_fetch(
 @contextmanager
 def immediate_transaction(db: Database) -> Iterator[None]:
     """Run the block in one BEGIN IMMEDIATE transaction (a savepoint when
-    the caller already holds one); commit on success, roll back on error."""
+    the caller already holds one); commit on success, roll back on error.
+
+    A database error that will not go away (disk full, read-only file, I/O
+    error: see ``archive.errors.storage_error``) leaves as a StorageError
+    naming the file, after the rollback; any other error leaves unchanged.
+    """
+    with storage_errors(db), _transaction(db):
+        yield
+
+
+@contextmanager
+def storage_errors(db: Database) -> Iterator[None]:
+    """Turn a sqlite3.Error of the block that will not go away into a StorageError."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        full = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == SQLITE_FULL
+        fault = storage_error(exc, archive_path(db), _full_advice(db) if full else None)
+        if fault is None:
+            raise
+        raise fault from exc
+
+
+@contextmanager
+def _transaction(db: Database) -> Iterator[None]:
     # BEGIN IMMEDIATE takes the write lock up front, so a concurrent writer
     # waits on busy_timeout here instead of failing mid-way on lock upgrade.
     # Inside a caller's transaction a savepoint keeps the same all-or-nothing.
@@ -273,8 +354,11 @@ def immediate_transaction(db: Database) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK TO SAVEPOINT archive_save")
-            conn.execute("RELEASE SAVEPOINT archive_save")
+            # SQLite may have rolled the whole transaction back already
+            # (SQLITE_FULL, SQLITE_IOERR); then there is no savepoint left.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO SAVEPOINT archive_save")
+                conn.execute("RELEASE SAVEPOINT archive_save")
             raise
         conn.execute("RELEASE SAVEPOINT archive_save")
         return
@@ -284,8 +368,39 @@ def immediate_transaction(db: Database) -> Iterator[None]:
     except BaseException:
         conn.rollback()
         raise
+    # A COMMIT that fails on a full or failing disk is rolled back by SQLite
+    # itself (tests/archive/test_storage_faults.py checks the connection after).
     conn.commit()
 
+
+def archive_path(db: Database) -> Path | None:
+    """Return the file of ``db``'s main database, or None for an in-memory one."""
+    try:
+        rows = db.execute("PRAGMA database_list").fetchall()
+    except sqlite3.Error:
+        return None
+    files = [row[2] for row in rows if row[1] == "main" and row[2]]
+    return Path(files[0]) if files else None
+
+
+def _full_advice(db: Database) -> str | None:
+    """Say whether a full archive met its own size limit (see limit_size)."""
+    try:
+        page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+        max_pages = int(db.execute("PRAGMA max_page_count").fetchone()[0])
+        pages = int(db.execute("PRAGMA page_count").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    if max_pages >= _default_max_page_count():
+        return None
+    return (f"It holds {pages * page_size / MIB:.2f} MiB of its size limit of "
+            f"{max_pages * page_size / MIB:.2f} MiB: raise the limit, or free disk space "
+            "if the disk is full, then run again.")
+
+
+def _default_max_page_count() -> int:
+    with sqlite3.connect(":memory:") as conn:
+        return int(conn.execute("PRAGMA max_page_count").fetchone()[0])
 
 
 def article_key(article: dict[str, Any]) -> str:
