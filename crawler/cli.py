@@ -43,7 +43,8 @@ def main() -> None:
               type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite archive to write (created if missing).")
 @click.option("--allow-private", is_flag=True,
-              help="Allow loopback and private-network addresses (refused by default).")
+              help="Allow loopback, private-network and link-local addresses (refused by "
+                   "default; -s CRAWL_ALLOWED_NETWORKS=10.1.0.0/16 allows only some).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
               help="Seconds to wait for a page (default: DOWNLOAD_TIMEOUT, 30).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
@@ -55,7 +56,10 @@ def archive(urls: tuple[str, ...], db_path: Path, allow_private: bool,
 
     Prints one line per URL (archived, updated, unchanged or failed: REASON)
     and a summary.  Exits 1 when any URL failed; the others are still stored.
-    robots.txt is obeyed and requests are throttled per site.
+    robots.txt is obeyed and requests are throttled per site.  Only http and
+    https URLs on public addresses are fetched, redirects included: a host
+    that is or resolves to a loopback, private, link-local or metadata
+    address fails with private_address unless --allow-private is given.
 
     \b
     Example:
@@ -65,6 +69,7 @@ def archive(urls: tuple[str, ...], db_path: Path, allow_private: bool,
     check_db_folder(db_path)
     overrides: dict[str, Any] = {**parse_overrides(settings),
                                  "CRAWL_ALLOW_PRIVATE_ADDRESSES": allow_private}
+    check_allowed_networks(overrides)
     if timeout is not None:
         overrides["DOWNLOAD_TIMEOUT"] = timeout
     outcomes = run_archive_crawl(list(urls), db_path, overrides, verbose=verbose)
@@ -177,6 +182,18 @@ def check_urls(urls: Iterable[str], param_hint: str) -> None:
             raise click.BadParameter(
                 f"{url!r} is not an http:// or https:// URL with a host", param_hint=param_hint
             )
+
+
+def check_allowed_networks(overrides: dict[str, Any]) -> None:
+    """Raise BadParameter (exit 2) for a ``-s CRAWL_ALLOWED_NETWORKS`` entry that is not a network."""
+    from crawler.addresses import AddressPolicyError, parse_networks
+
+    value = overrides.get("CRAWL_ALLOWED_NETWORKS")
+    if isinstance(value, str):
+        try:
+            parse_networks(value.split(","))
+        except AddressPolicyError as exc:
+            raise click.BadParameter(str(exc), param_hint="-s") from exc
 
 
 def is_web_url(text: str) -> bool:

@@ -1,11 +1,10 @@
-"""Downloader middlewares of the crawler: refuse private addresses, obey robots.txt.
+"""Downloader middlewares of the crawler: obey robots.txt, conditional GET, Retry-After.
 
-``PrivateAddressMiddleware`` keeps a crawl from being pointed at the machine
-it runs on or its network (loopback, RFC 1918, link-local, reserved), unless
-``CRAWL_ALLOW_PRIVATE_ADDRESSES`` is on.  It checks the host of every request,
-redirects included, when the host is an IP literal or ``localhost``; a public
-name that resolves to a private address is not caught (that would need a
-resolver hook).  ``ConcurrentRobotsTxtMiddleware`` replaces Scrapy's
+``PrivateAddressMiddleware`` and ``PrivateAddressRefused`` belong to
+``crawler.addresses``, beside the resolver and the connected-address check
+that enforce the same policy; they are imported here so that the dotted path
+``crawler.middlewares.PrivateAddressMiddleware`` in settings keeps working.
+``ConcurrentRobotsTxtMiddleware`` replaces Scrapy's
 robots.txt middleware to fix how it answers requests that wait for the same
 robots.txt.  ``ConditionalGetMiddleware`` sends ``If-None-Match`` and
 ``If-Modified-Since`` from the validators the portal spider puts in
@@ -13,65 +12,30 @@ robots.txt.  ``ConditionalGetMiddleware`` sends ``If-None-Match`` and
 that carries ``Retry-After`` by retrying after that long, at most
 ``CRAWL_RETRY_AFTER_MAX_SECONDS``.  ``CanonicalDupeFilter`` makes Scrapy's
 duplicate filter compare canonical URLs (``crawler.urls``).  Imports Scrapy,
-Twisted, crawler.urls and the stdlib.
+Twisted, crawler.urls, crawler.addresses and the stdlib.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.dupefilters import RFPDupeFilter
-from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
+from crawler.addresses import PrivateAddressMiddleware as PrivateAddressMiddleware
+from crawler.addresses import PrivateAddressRefused as PrivateAddressRefused
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
-
-LOCAL_HOST_NAMES = frozenset({"localhost", "localhost.localdomain"})
-
-
-class PrivateAddressRefused(IgnoreRequest):
-    """A request to a loopback/private address while those are not allowed."""
-
-
-class PrivateAddressMiddleware:
-    """Raise PrivateAddressRefused for requests to non-public addresses."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "PrivateAddressMiddleware":
-        if crawler.settings.getbool("CRAWL_ALLOW_PRIVATE_ADDRESSES"):
-            raise NotConfigured("CRAWL_ALLOW_PRIVATE_ADDRESSES is on")
-        return cls()
-
-    def process_request(self, request: Request) -> None:
-        host = urlsplit(request.url).hostname or ""
-        if is_private_host(host):
-            raise PrivateAddressRefused(f"{host} is a private address")
-
-
-def is_private_host(host: str) -> bool:
-    """Return True for ``localhost`` and IP literals that are not global addresses."""
-    host = host.strip("[]").lower()
-    if host in LOCAL_HOST_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
-
 
 class ConcurrentRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's RobotsTxtMiddleware, with every request that waited for robots.txt checked.

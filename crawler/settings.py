@@ -115,3 +115,15 @@ EXTENSIONS = {
     "crawler.extensions.CrawlRunExtension": 10,
     "crawler.extensions.ProgressExtension": 20,
 }
+
+# Server-side fetch guards (crawler/addresses.py, issue 6).  Only public
+# addresses are fetched unless CRAWL_ALLOW_PRIVATE_ADDRESSES is on; these
+# networks (CIDRs, e.g. ["10.1.0.0/16"] for an intranet) are allowed anyway.
+CRAWL_ALLOWED_NETWORKS: list[str] = []
+# Scrapy installs one resolver per process from the process settings (this
+# module, the CLI's or `scrapy crawl -s`), never from a spider's
+# custom_settings; it refuses names that resolve to private addresses.
+TWISTED_DNS_RESOLVER = "crawler.addresses.PublicAddressResolver"
+# Last before the download handler (Scrapy's own stop at 900): sees every
+# response, redirects included, before anything else does.
+DOWNLOADER_MIDDLEWARES["crawler.addresses.ConnectedAddressMiddleware"] = 950
