@@ -279,10 +279,13 @@ def test_connected_address_check_refuses_private_responses() -> None:
     middleware.process_exception(request, CannotResolveHostError())  # not refused: Scrapy's error stands
 
 
-def test_project_settings_resolve_through_the_guard() -> None:
+def test_project_settings_fetch_http_only_and_resolve_through_the_guard() -> None:
     settings = Settings()
     settings.setmodule(project_settings, priority="project")
+    handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
+    assert {scheme for scheme, path in handlers.items() if path} == {"http", "https"}
     assert settings["TWISTED_DNS_RESOLVER"] == "crawler.addresses.PublicAddressResolver"
+    assert not settings.getbool("TELNETCONSOLE_ENABLED")
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "data:text/html,hi", "javascript:alert(1)"])
@@ -372,3 +375,21 @@ def test_the_guard_resolver_must_be_installed(servers: Servers, tmp_path: Path) 
                      "-s", "TWISTED_DNS_RESOLVER=scrapy.resolver.CachingThreadedResolver")
     assert result.returncode == 1
     assert "TWISTED_DNS_RESOLVER is CachingThreadedResolver, which lets private" in result.stderr
+
+
+@pytest.mark.parametrize("layers", ["all guards", "download handlers only"])
+def test_crawl_reads_no_file_or_data_url_from_a_sitemap(servers: Servers, tmp_path: Path,
+                                                        layers: str) -> None:
+    off = middlewares_without("crawler.middlewares.PrivateAddressMiddleware") if layers != "all guards" else ()
+    requests_before, _ = servers.mark()
+    result = run_cli(tmp_path, "crawl", servers.public, "--db", "s.db", "--depth", "1",
+                     *ONLY_LOOPBACK_1, *PORTAL_FAST, *off)
+    assert result.returncode == 0, result.stderr
+    requested = servers.requests[requests_before:]
+    assert "/sitemap-index.xml" in requested
+    assert not [path for path in requested if path.startswith("/leaked")]
+    log = (tmp_path / "s.db.crawl.log").read_text(encoding="utf-8")
+    if layers == "all guards":  # refused before the downloader, with its own reason
+        assert "'crawl/error/unsupported_scheme': 2" in log
+    assert not list(sqlite_utils.Database(tmp_path / "s.db").query(
+        "select url from urls where url not like 'http%'"))
