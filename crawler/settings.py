@@ -130,3 +130,7 @@ DOWNLOADER_MIDDLEWARES["crawler.addresses.ConnectedAddressMiddleware"] = 950
 # http and https only: file:// in a sitemap would read local files, s3:// would
 # sign requests with the machine's credentials.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+# No listeners.  Besides the telnet console (TELNETCONSOLE_ENABLED above),
+# Scrapy 2.19 starts RemoteControl by default: an HTTP server on 127.0.0.1 that
+# runs Python code posted to it (token in a job file under the home folder).
+REMOTE_CONTROL_ENABLED = False

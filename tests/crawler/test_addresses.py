@@ -286,6 +286,7 @@ def test_project_settings_fetch_http_only_and_resolve_through_the_guard() -> Non
     assert {scheme for scheme, path in handlers.items() if path} == {"http", "https"}
     assert settings["TWISTED_DNS_RESOLVER"] == "crawler.addresses.PublicAddressResolver"
     assert not settings.getbool("TELNETCONSOLE_ENABLED")
+    assert not settings.getbool("REMOTE_CONTROL_ENABLED")
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "data:text/html,hi", "javascript:alert(1)"])
@@ -393,3 +394,74 @@ def test_crawl_reads_no_file_or_data_url_from_a_sitemap(servers: Servers, tmp_pa
         assert "'crawl/error/unsupported_scheme': 2" in log
     assert not list(sqlite_utils.Database(tmp_path / "s.db").query(
         "select url from urls where url not like 'http%'"))
+
+
+# Listeners
+
+
+def process_tree(pid: int) -> list[int]:
+    """Return ``pid`` and its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree = [pid]
+    for candidate in sorted(parents):
+        if parents[candidate] in tree:
+            tree.append(candidate)
+    return tree
+
+
+def listening_sockets(pid: int) -> list[str]:
+    """Return the listening TCP and Unix sockets that ``pid`` or its children hold open."""
+    inodes = set()
+    for process in process_tree(pid):
+        for fd in Path(f"/proc/{process}/fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                found.append(f"{table} {fields[1]}")
+    for line in Path(f"/proc/{pid}/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[3], 16) & 0x10000 and fields[6] in inodes:  # __SO_ACCEPTCON
+            found.append(f"unix {' '.join(fields[7:])}")
+    return found
+
+
+@pytest.mark.parametrize("command", ["archive", "crawl"])
+def test_a_running_crawl_listens_on_no_socket(servers: Servers, tmp_path: Path, command: str) -> None:
+    assert listening_sockets(os.getpid()), "the probe must see this test's own servers"
+    url = f"{servers.public}slow"
+    args = (["archive", url, "-v"] if command == "archive" else
+            ["crawl", url, "--depth", "0", "-s", "CRAWL_EXTRACT_PROCESSES=2"])  # with workers
+    servers.release_slow.clear()
+    requests_before, _ = servers.mark()
+    process = subprocess.Popen(cli(*args, "--db", "l.db", *ONLY_LOOPBACK_1, *FAST),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + SLOW_PAGE_MAX_SECONDS
+        while "/slow" not in servers.requests[requests_before:]:
+            assert time.monotonic() < deadline and process.poll() is None, "the crawl never asked for /slow"
+            time.sleep(0.05)
+        listening = listening_sockets(process.pid)
+    finally:
+        servers.release_slow.set()
+        stdout, stderr = process.communicate(timeout=60)
+    assert listening == []
+    assert process.returncode == 0, stdout + stderr
+    log = stderr if command == "archive" else (tmp_path / "l.db.crawl.log").read_text(encoding="utf-8")
+    extensions = re.search(r"Enabled extensions:\n\[(.*?)\]", log, re.S)
+    assert extensions is not None and "CoreStats" in extensions.group(1)
+    assert "TelnetConsole" not in extensions.group(1)
+    assert "RemoteControl" not in extensions.group(1)
