@@ -2,7 +2,8 @@
 
 No link following: every requested URL yields one item, an ``ArticleItem`` or
 a ``FailedCaptureItem`` whose ``capture.error`` is a short, stable reason
-(``http_404``, ``not_html``, ``dns_lookup_failed``, ``body_too_short`` ...).
+(``http_404``, ``not_html``, ``dns_lookup_failed``, ``too_large``, ``timeout``,
+``body_too_short`` ...).
 The spider keeps one outcome line per requested URL in ``outcomes`` (the
 pipelines fill in "archived"/"updated"/"unchanged"), which the CLI prints.
 Imports Scrapy, Twisted and crawler.extract; nothing of Scrapy leaves it but
@@ -32,12 +33,14 @@ from twisted.python.failure import Failure
 
 from crawler.extract import ExtractionError, ExtractOptions, NotAnArticle, extract_article
 from crawler.items import ArticleItem, Capture, FailedCaptureItem
+from crawler.limits import ResponseTooLarge
 from crawler.middlewares import PrivateAddressRefused
 
 # Download errors and the reason we record for them.  Scrapy's own exception
 # types come first; the Twisted ones are what older download handlers raise.
 DOWNLOAD_ERROR_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (PrivateAddressRefused, "private_address"),
+    (ResponseTooLarge, "too_large"),
     (CannotResolveHostError, "dns_lookup_failed"),
     (twisted_error.DNSLookupError, "dns_lookup_failed"),
     (DownloadConnectionRefusedError, "connection_refused"),
@@ -45,7 +48,10 @@ DOWNLOAD_ERROR_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadTimeoutError, "timeout"),
     (twisted_error.TimeoutError, "timeout"),
     (twisted_error.TCPTimedOutError, "timeout"),
-    (DownloadCancelledError, "download_cancelled"),
+    # Scrapy 2.19's HTTP/1.1 handler cancels a download only for a body over
+    # DOWNLOAD_MAXSIZE (by Content-Length or as it streams in); its timeout
+    # raises DownloadTimeoutError instead.
+    (DownloadCancelledError, "too_large"),
     (ResponseDataLossError, "connection_lost"),
     (twisted_error.ConnectionLost, "connection_lost"),
     (UnsupportedURLSchemeError, "unsupported_scheme"),
