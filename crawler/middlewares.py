@@ -1,18 +1,17 @@
-"""Downloader middlewares of the crawler: obey robots.txt, conditional GET, Retry-After.
+"""Downloader middlewares of the crawler: conditional GET, Retry-After.
 
 ``PrivateAddressMiddleware`` and ``PrivateAddressRefused`` belong to
 ``crawler.addresses``, beside the resolver and the connected-address check
 that enforce the same policy; they are imported here so that the dotted path
 ``crawler.middlewares.PrivateAddressMiddleware`` in settings keeps working.
-``ConcurrentRobotsTxtMiddleware`` replaces Scrapy's
-robots.txt middleware to fix how it answers requests that wait for the same
-robots.txt.  ``ConditionalGetMiddleware`` sends ``If-None-Match`` and
+robots.txt is obeyed by ``crawler.robots``.
+``ConditionalGetMiddleware`` sends ``If-None-Match`` and
 ``If-Modified-Since`` from the validators the portal spider puts in
 ``request.meta["validators"]``.  ``RetryAfterMiddleware`` answers a 429 or 503
 that carries ``Retry-After`` by retrying after that long, at most
 ``CRAWL_RETRY_AFTER_MAX_SECONDS``.  ``CanonicalDupeFilter`` makes Scrapy's
 duplicate filter compare canonical URLs (``crawler.urls``).  Imports Scrapy,
-Twisted, crawler.urls, crawler.addresses and the stdlib.
+crawler.urls, crawler.addresses and the stdlib.
 """
 
 from __future__ import annotations
@@ -24,37 +23,14 @@ from email.utils import parsedate_to_datetime
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.http import Response
-from scrapy.robotstxt import RobotParser
-from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.defer import Deferred
 
 from crawler.addresses import PrivateAddressMiddleware as PrivateAddressMiddleware
 from crawler.addresses import PrivateAddressRefused as PrivateAddressRefused
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
-
-class ConcurrentRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's RobotsTxtMiddleware, with every request that waited for robots.txt checked.
-
-    In Scrapy 2.19 the requests that arrive while a site's robots.txt is being
-    fetched all await one Deferred through ``asFuture``; only the first gets
-    the parser, the others get None, which reads as "no robots.txt", and go
-    out unchecked (tests/crawler: a third URL under a Disallow rule was
-    fetched).  Once the wait is over the parser is stored in ``_parsers``, so
-    we take it from there.
-    """
-
-    async def robot_parser(self, request: Request) -> RobotParser | None:
-        parser = await super().robot_parser(request)
-        if parser is None:
-            stored = self._parsers.get(urlparse_cached(request).netloc)
-            if not isinstance(stored, Deferred):
-                parser = stored
-        return parser
 
 
 class ConditionalGetMiddleware:

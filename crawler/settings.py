@@ -60,7 +60,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) so a refused address costs no request at all.
     "crawler.middlewares.PrivateAddressMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.ConcurrentRobotsTxtMiddleware": 100,
+    # robots.txt answering 5xx or unreachable: disallow all (RFC 9309).
+    "crawler.robots.ConcurrentRobotsTxtMiddleware": 100,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     # Above RetryMiddleware (550): it sees a 429/503 first and honours Retry-After.
     "crawler.middlewares.RetryAfterMiddleware": 580,

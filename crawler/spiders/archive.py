@@ -3,7 +3,7 @@
 No link following: every requested URL yields one item, an ``ArticleItem`` or
 a ``FailedCaptureItem`` whose ``capture.error`` is a short, stable reason
 (``http_404``, ``not_html``, ``dns_lookup_failed``, ``too_large``, ``timeout``,
-``body_too_short`` ...).
+``robots_txt_unreachable``, ``body_too_short`` ...).
 The spider keeps one outcome line per requested URL in ``outcomes`` (the
 pipelines fill in "archived"/"updated"/"unchanged"), which the CLI prints.
 Imports Scrapy, Twisted and crawler.extract; nothing of Scrapy leaves it but
@@ -35,12 +35,14 @@ from crawler.extract import ExtractionError, ExtractOptions, NotAnArticle, extra
 from crawler.items import ArticleItem, Capture, FailedCaptureItem
 from crawler.limits import ResponseTooLarge
 from crawler.middlewares import PrivateAddressRefused
+from crawler.robots import RobotsTxtUnreachable
 
 # Download errors and the reason we record for them.  Scrapy's own exception
 # types come first; the Twisted ones are what older download handlers raise.
 DOWNLOAD_ERROR_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (PrivateAddressRefused, "private_address"),
     (ResponseTooLarge, "too_large"),
+    (RobotsTxtUnreachable, "robots_txt_unreachable"),
     (CannotResolveHostError, "dns_lookup_failed"),
     (twisted_error.DNSLookupError, "dns_lookup_failed"),
     (DownloadConnectionRefusedError, "connection_refused"),
@@ -57,6 +59,9 @@ DOWNLOAD_ERROR_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (UnsupportedURLSchemeError, "unsupported_scheme"),
     (DownloadFailedError, "download_failed"),
 )
+# When robots.txt failed because the host cannot be reached at all, the page
+# would fail the same way: its reason says that rather than robots_txt_unreachable.
+HOST_UNREACHABLE_REASONS = frozenset({"dns_lookup_failed", "connection_refused", "private_address"})
 # IgnoreRequest carries no type of its own for these, only its message.
 IGNORE_REQUEST_REASONS = (
     ("max redirections reached", "too_many_redirects"),
@@ -173,6 +178,10 @@ def extract_options(settings: BaseSettings, site_timezone: str | None = None) ->
 
 def download_error_reason(exc: BaseException | None) -> str:
     """Return the short reason recorded for a download error."""
+    if isinstance(exc, RobotsTxtUnreachable) and exc.error is not None:
+        cause = download_error_reason(exc.error)
+        if cause in HOST_UNREACHABLE_REASONS:
+            return cause
     for exc_type, reason in DOWNLOAD_ERROR_REASONS:
         if isinstance(exc, exc_type):
             return reason

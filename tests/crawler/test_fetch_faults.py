@@ -4,27 +4,35 @@ Every run is a real `newsarchive archive --allow-private` in a subprocess
 with several faults and one good page: each bad URL gets its short reason
 (printed as ``failed: REASON`` and stored in ``captures.error``), the good
 page is still stored, and the run exits 1.  The site's misbehaving routes are
-described in ``tests/crawler/conftest.py``.
+described in ``tests/crawler/conftest.py``; robots.txt faults need servers of
+their own, since robots.txt is read once per host and port.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, Iterator
 
+import pytest
 import sqlite_utils
 
 from tests.crawler.conftest import (
     BOMB_INFLATED_BYTES,
     RunNewsarchive,
     Site,
+    changing_page,
+    free_port,
 )
 from tests.crawler.test_archive import NO_DELAY, outcome_lines
 
@@ -164,3 +172,97 @@ def test_binary_and_empty_pages_get_their_reason(
     }
     result = run_newsarchive("archive", *expected, "--db", "b.db", "--allow-private", *NO_DELAY)
     check_run(expected, result.stdout, result.returncode, tmp_path / "b.db")
+
+
+# robots.txt faults: one server (host:port) per behaviour.
+
+ROBOTS_SLOW_SECONDS = 3.0
+
+
+@dataclass
+class RobotsHost:
+    server: ThreadingHTTPServer
+    requests: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+
+class RobotsFaultHandler(BaseHTTPRequestHandler):
+    """/robots.txt misbehaves as the server's ``robots`` mode says; /article.html is an article."""
+
+    server: Any
+
+    def do_GET(self) -> None:
+        self.server.host.requests.append(self.path)
+        if self.path != "/robots.txt":
+            self.send(200, changing_page(0))
+            return
+        mode = self.server.robots
+        if mode.startswith("status/"):
+            # Rules that say the opposite of what the status means: an error
+            # answer's body is not robots.txt.
+            status = int(mode.removeprefix("status/"))
+            self.send(status, b"User-agent: *\nDisallow: /\n" if status < 500 else b"User-agent: *\nAllow: /\n")
+        elif mode == "slow":
+            time.sleep(ROBOTS_SLOW_SECONDS)
+            self.send(200, b"User-agent: *\nAllow: /\n")
+        elif mode == "reset":
+            # SO_LINGER with a zero timeout: close() sends RST, before any answer.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+
+    def send(self, status: int, body: bytes) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except ConnectionError:
+            pass  # the crawler gave up on the slow robots.txt
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def robots_hosts() -> Iterator[dict[str, RobotsHost]]:
+    """Start one server per robots.txt behaviour; return {mode: RobotsHost}."""
+    hosts = {}
+    for mode in ("status/503", "status/500", "status/429", "slow", "reset", "status/404", "status/403"):
+        server = ThreadingHTTPServer(("127.0.0.1", 0), RobotsFaultHandler)
+        server.daemon_threads = True
+        server.robots = mode  # type: ignore[attr-defined]
+        server.host = hosts[mode] = RobotsHost(server)  # type: ignore[attr-defined]
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield hosts
+    for host in hosts.values():
+        host.server.shutdown()
+        host.server.server_close()
+
+
+def test_unreachable_robots_txt_disallows_its_host(
+    site: Site, robots_hosts: dict[str, RobotsHost], run_newsarchive: RunNewsarchive, tmp_path: Path
+) -> None:
+    refused = f"http://127.0.0.1:{free_port()}/article.html"
+    expected = {
+        site.url("/changing.html"): "archived",
+        **{robots_hosts[mode].url("/article.html"): "failed: robots_txt_unreachable"
+           for mode in ("status/503", "status/500", "status/429", "slow", "reset")},
+        # 4xx: robots.txt is unavailable, which allows everything (RFC 9309 2.3.1.3).
+        robots_hosts["status/404"].url("/article.html"): "archived",
+        robots_hosts["status/403"].url("/article.html"): "archived",
+        # Unreachable too, but so is the page: its own reason is the better one.
+        refused: "failed: connection_refused",
+    }
+    result = run_newsarchive("archive", *expected, "--db", "robots.db", "--allow-private",
+                             "--timeout", "1", "-v", *NO_DELAY, *PARALLEL, *NO_RETRY)
+
+    check_run(expected, result.stdout, result.returncode, tmp_path / "robots.db")
+    for mode in ("status/503", "status/500", "status/429", "slow", "reset"):
+        host = robots_hosts[mode]
+        assert "/article.html" not in host.requests, mode
+        netloc = host.url("").removeprefix("http://")
+        assert f"robots.txt of {netloc} is unreachable" in result.stderr
+    assert "'robotstxt/unreachable': 6" in result.stderr  # five servers and the refused port
