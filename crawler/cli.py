@@ -220,11 +220,14 @@ def run_archive_crawl(urls: list[str], db_path: Path, overrides: dict[str, Any],
     """Crawl ``urls`` once with ArchiveSpider into ``db_path``; return {url: outcome}.
 
     Runs Scrapy in this process (the reactor can start only once per process).
-    Raises click.ClickException when the crawl could not start.
+    Raises click.ClickException when the crawl could not start, and when the
+    archive stopped it (full, read-only: one line naming the file), then
+    after printing the outcomes so far.
     """
     from scrapy.crawler import AsyncCrawlerProcess
     from scrapy.settings import Settings
 
+    from archive import ArchiveError
     from crawler.spiders.archive import ArchiveSpider
 
     settings = Settings()
@@ -243,9 +246,16 @@ def run_archive_crawl(urls: list[str], db_path: Path, overrides: dict[str, Any],
     process.start()
     if task.done() and not task.cancelled() and task.exception() is not None:
         exc = task.exception()
+        if isinstance(exc, ArchiveError):
+            raise click.ClickException(str(exc)) from exc
         raise click.ClickException(f"the crawl could not run: {exc}") from exc
     outcomes: dict[str, str] = getattr(crawler.spider, "outcomes", {})
-    return {url: outcomes.get(url, "failed: no_response") for url in urls}
+    result = {url: outcomes.get(url, "failed: no_response") for url in urls}
+    stop_message = crawler.stats.get_value("archive/stop_message") if crawler.stats else None
+    if stop_message:
+        report_outcomes(result, db_path)
+        raise click.ClickException(str(stop_message))
+    return result
 
 
 def report_outcomes(outcomes: dict[str, str], db_path: Path) -> int:

@@ -5,7 +5,8 @@ URLs or for site profiles, in this process, with Scrapy's detailed log in a
 file beside the archive and a progress line on stderr.  ``sites check``
 validates profile files.  Registered on the main group in ``crawler/cli.py``.
 Errors are translated here: bad input is a ``click.UsageError`` (exit 2), a
-profile with mistakes, a held lock or a failed run exit 1.  Imports click,
+profile with mistakes, a held lock, an archive that cannot be written (full,
+read-only: one line naming the file) or a failed run exit 1.  Imports click,
 crawler.profiles, the stdlib, and Scrapy lazily (inside ``crawl``).
 """
 
@@ -19,6 +20,8 @@ import click
 
 from crawler.profiles import ProfileError, SiteProfile, load_profile, load_profiles, profile_from_urls
 
+# The stats key where crawler.pipelines.stop_crawl leaves why the archive stopped a crawl.
+STOP_MESSAGE = "archive/stop_message"
 SUMMARY_KEYS = (
     ("pages", "response_received_count"),
     ("new", "archive/articles_archived"),
@@ -57,7 +60,9 @@ def crawl(start_urls: tuple[str, ...], db_path: Path, profile_path: Path | None,
 
     Progress goes to stderr every few seconds; Scrapy's log to DB.crawl.log.
     Two runs of one profile into one archive never overlap: the second
-    exits at once with exit code 1.
+    exits at once with exit code 1.  A full disk, a read-only archive or
+    ARCHIVE_MAX_SIZE_MB reached stops the crawl with exit code 1 and keeps
+    what was stored; run it again once fixed and it resumes.
 
     \b
     Examples:
@@ -85,6 +90,9 @@ def crawl(start_urls: tuple[str, ...], db_path: Path, profile_path: Path | None,
         summary = ", ".join(f"{int(stats.get(key, 0))} {label}" for label, key in SUMMARY_KEYS)
         click.echo(f"{profile.name}: {reason}; {summary}. Archive: {db_path.resolve()}")
         failed = failed or reason not in ("finished", "closespider_pagecount")
+    stop_messages = {str(stats[STOP_MESSAGE]) for _, stats in results if STOP_MESSAGE in stats}
+    if stop_messages:
+        raise click.ClickException(" ".join(sorted(stop_messages)))
     if failed:
         sys.exit(1)
 
@@ -123,11 +131,13 @@ def run_portal_crawls(profiles: list[SiteProfile], overrides: dict[str, Any]) ->
     """Crawl each profile with the portal spider, together in this process.
 
     Returns (close reason, stats) per profile.  Raises click.ClickException
-    when a crawl could not start (another run holds the lock, a bad setting).
+    when a crawl could not start (another run holds the lock, a bad setting,
+    an archive that cannot be written: then its message alone).
     """
     from scrapy.crawler import AsyncCrawlerProcess
     from scrapy.settings import Settings
 
+    from archive import ArchiveError
     from crawler.spiders.portal import PortalSpider
 
     settings = Settings()
@@ -144,6 +154,8 @@ def run_portal_crawls(profiles: list[SiteProfile], overrides: dict[str, Any]) ->
     for crawler, task in zip(crawlers, tasks):
         if task.done() and not task.cancelled() and task.exception() is not None:
             exc = task.exception()
+            if isinstance(exc, ArchiveError):
+                raise click.ClickException(str(exc)) from exc
             raise click.ClickException(f"the crawl could not run: {exc}") from exc
         stats = crawler.stats.get_stats() if crawler.stats else {}
         results.append((str(stats.get("finish_reason", "not started")), stats))

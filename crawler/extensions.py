@@ -5,7 +5,9 @@
 into one archive never overlap: the second raises ``CrawlLocked`` before it
 fetches anything.  ``CrawlRunExtension`` marks runs a kill left open as
 interrupted, opens this run's ``crawl_runs`` row when the spider opens and
-closes it with the counts from the stats when it closes.
+closes it with the counts from the stats when it closes; an archive that
+refuses those writes (``archive.StorageError``) stops the crawl, and a run
+row it could not close is marked interrupted by the next run.
 ``ProgressExtension`` prints a progress line on stderr every
 ``CRAWL_PROGRESS_INTERVAL_SECONDS`` while Scrapy's own log goes to LOG_FILE.
 All three apply to spiders with a ``profile`` (the portal spider) only.
@@ -15,6 +17,7 @@ Imports Scrapy, Twisted, archive and the stdlib.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sys
 import time
@@ -26,8 +29,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from archive.errors import StorageError
 from archive.frontier import finish_run, mark_interrupted_runs, start_run
-from crawler.pipelines import archive_db
+from crawler.pipelines import archive_db, stop_crawl
+
+logger = logging.getLogger(__name__)
 
 # Runs closed for these reasons got as far as they were asked to.
 FINISHED_REASONS = ("finished", "closespider_pagecount", "closespider_itemcount",
@@ -106,22 +112,29 @@ class CrawlRunExtension:
 
     def spider_opened(self, spider: Spider) -> None:
         db = archive_db(self.crawler)
-        mark_interrupted_runs(db)
         settings = {name: self.crawler.settings.get(name) for name in RUN_SETTINGS}
-        self.run_id = start_run(db, self.profile.name, settings)
+        try:
+            mark_interrupted_runs(db)
+            self.run_id = start_run(db, self.profile.name, settings)
+        except StorageError as exc:
+            stop_crawl(self.crawler, exc)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:
             return
         status = "finished" if reason in FINISHED_REASONS else "failed"
-        finish_run(archive_db(self.crawler), self.run_id, status=status,
-                   counts=run_counts(self.crawler.stats.get_stats()))
+        try:
+            finish_run(archive_db(self.crawler), self.run_id, status=status,
+                       counts=run_counts(self.crawler.stats.get_stats()))
+        except StorageError as exc:
+            # The run stays "running"; the next run marks it interrupted.
+            logger.warning("Could not record the end of crawl run %s: %s", self.run_id, exc)
 
 
 # Settings worth keeping with a run, to read its figures later.
-RUN_SETTINGS = ("ARCHIVE_DB_PATH", "CRAWL_MAX_DEPTH_OVERRIDE", "CLOSESPIDER_PAGECOUNT",
-                "AUTOTHROTTLE_ENABLED", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN",
-                "USER_AGENT")
+RUN_SETTINGS = ("ARCHIVE_DB_PATH", "ARCHIVE_MAX_SIZE_MB", "CRAWL_MAX_DEPTH_OVERRIDE",
+                "CLOSESPIDER_PAGECOUNT", "AUTOTHROTTLE_ENABLED", "DOWNLOAD_DELAY",
+                "CONCURRENT_REQUESTS_PER_DOMAIN", "USER_AGENT")
 
 
 def run_counts(stats: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +153,8 @@ def run_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "articles_unchanged": int(stats.get("archive/articles_unchanged", 0)),
         "not_modified": int(stats.get("crawl/not_modified/304", 0)),
         "skipped": {**grouped("crawl/skipped/"), **followed},
-        "errors": grouped("crawl/error/"),
+        # archive/error/: store_failed, archive_full, archive_read_only...
+        "errors": {**grouped("crawl/error/"), **grouped("archive/error/")},
     }
 
 

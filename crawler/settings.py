@@ -89,6 +89,10 @@ ARCHIVE_DB_PATH = "archive.db"
 # archive (and the progress line) at most about a second behind the crawl.
 ARCHIVE_BATCH_ITEMS = 100
 ARCHIVE_BATCH_SECONDS = 1.0
+# Stop the crawl (close reason archive_full) before the archive file grows
+# past this many MiB, to leave room on a shared disk; None: only the disk
+# limits it.  A full disk or a read-only archive stops the crawl the same way.
+ARCHIVE_MAX_SIZE_MB = None
 
 # Refuse loopback, private, link-local and reserved addresses, so a crawl
 # cannot be pointed at the machine it runs on or its network.  The CLI's

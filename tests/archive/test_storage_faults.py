@@ -22,7 +22,14 @@ import pytest
 from sqlite_utils import Database
 
 import archive.store
-from archive import ArchiveError, BatchEntry, enqueue, open_archive, save_article, save_batch
+from archive import (
+    ArchiveError,
+    BatchEntry,
+    enqueue,
+    open_archive,
+    save_article,
+    save_batch,
+)
 from archive.errors import (
     ArchiveFull,
     ArchiveIOError,
