@@ -80,12 +80,11 @@ def parse_html(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     else:
         text = _XML_DECL_RE.sub("", decoded.text, count=1).replace("\x00", "")
         data = text.encode("utf-8", "surrogatepass")
-    try:
-        root = lxml.etree.fromstring(data, parser=_PARSER)
-    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
-        raise UnparseableDocument("unparseable", url, str(exc)) from exc
-    if root is None:
-        raise UnparseableDocument("unparseable", url, "no root element")
+    root = _parse(data, url)
+    if _hit_depth_limit():
+        # libxml2 stops parsing at its depth limit and drops everything after
+        # it, the article included; parse again with the deep part flattened.
+        root = _parse(flatten_deep_nesting(data), url)
     return Document(
         url=url,
         root=root,
@@ -94,6 +93,73 @@ def parse_html(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
         replacement_ratio=decoded.replacement_ratio,
         headers=dict(headers or {}),
     )
+
+
+def _parse(data: bytes, url: str) -> lxml.etree._Element:
+    try:
+        root = lxml.etree.fromstring(data, parser=_PARSER)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
+        raise UnparseableDocument("unparseable", url, str(exc)) from exc
+    if root is None:
+        raise UnparseableDocument("unparseable", url, "no root element")
+    return root
+
+
+def _hit_depth_limit() -> bool:
+    """Whether the last parse stopped at libxml2's nesting limit (2048 with huge_tree)."""
+    return any("Excessive depth" in error.message for error in _PARSER.error_log)
+
+
+# Nesting kept by flatten_deep_nesting, in counted elements (below).  A counted
+# table brings tbody, tr and td along, so 256 of them stay well inside
+# libxml2's 2048.
+FLAT_DEPTH = 256
+_TAG_RE = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9]*)[^<>]*>")
+# Elements that never nest deeply or close themselves: neither counted nor dropped.
+_KEPT_TAGS = frozenset(
+    b"html head body title meta link script style base a p br hr img wbr input "
+    b"h1 h2 h3 h4 h5 h6 area col embed param source track".split())
+# Elements whose end tag the parser often implies: not counted, but dropped
+# inside the flattened part like the wrappers around them.
+_IMPLIED_TAGS = frozenset(b"li dt dd tr td th tbody thead tfoot option".split())
+# Dropped tags of these become a line break, so their lines stay apart.
+_BLOCK_TAGS = frozenset(
+    b"div li dt dd tr td th table ul ol dl section article blockquote center "
+    b"form main aside header footer nav figure pre address fieldset".split())
+
+
+_FLAT_BREAK = b"<br data-flattened>"
+_FLAT_BREAKS_RE = re.compile(rb"(?:<br data-flattened>\s*)+")
+
+
+def flatten_deep_nesting(data: bytes) -> bytes:
+    """Return ``data`` with the tags of elements nested beyond FLAT_DEPTH removed.
+
+    Wrapper elements (div, span, font, table, ...) deeper than FLAT_DEPTH lose
+    their start and end tags; block ones leave a ``<br>`` so their lines stay
+    apart.  The text and the kept tags (paragraphs, headings, links) stay in
+    order.  Nesting is counted from the tags alone, which is rough (a missing
+    end tag counts as still open) but only ever runs on pages libxml2 could
+    not parse whole.
+    """
+    depth = 0
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        nonlocal depth
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _KEPT_TAGS:
+            return match.group(0)
+        counted = name not in _IMPLIED_TAGS
+        if counted and not closing:
+            depth += 1
+        kept = depth <= FLAT_DEPTH
+        if counted and closing:
+            depth = max(0, depth - 1)
+        if kept:
+            return match.group(0)
+        return _FLAT_BREAK if name in _BLOCK_TAGS else b""
+
+    return _FLAT_BREAKS_RE.sub(b"<br>", _TAG_RE.sub(replace, data))
 
 
 def _load_json_ld(root: lxml.etree._Element) -> list[dict[str, Any]]:
