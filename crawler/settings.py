@@ -78,6 +78,9 @@ ITEM_PIPELINES = {
 EXTRACT_MIN_BODY_CHARS = 120
 EXTRACT_INCLUDE_COMMENTS = False
 EXTRACT_INCLUDE_CAPTIONS = False  # figure captions and photo credits in the body
+# A body with more than this share of undecodable bytes (U+FFFD) is rejected
+# as "undecodable" rather than stored as mojibake.
+EXTRACT_MAX_REPLACEMENT_RATIO = 0.01
 # IANA zone for dates a site writes without offset (None: guess by language).
 EXTRACT_SITE_TIMEZONE = None
 

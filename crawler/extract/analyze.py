@@ -30,9 +30,9 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from .blocks import Block, collect_blocks
 from .body import extract_body
-from .core import build_article
+from .core import build_article, check_decoding, is_soft_404
 from .errors import NotAnArticle
-from .metadata import Metadata, extract_metadata
+from .metadata import extract_metadata
 from .model import Article, ExtractOptions
 from .parse import Document, parse_html
 from .text import cjk_count, normalize_space, text_of
@@ -76,9 +76,6 @@ MIN_TEASERS = 3
 MIN_TEASER_SHARE = 0.5
 # A page whose body fails is a list (not an error) from this many links on.
 MIN_LIST_LINKS = 10
-# Soft 404: the title or h1 says so and the body, if any, is shorter than this
-# (weighted characters, CJK twice).  1000 is about three short paragraphs.
-MAX_SOFT_404_BODY_WEIGHT = 1000
 MAX_URL_CHARS = 2000
 
 ARTICLE_TYPES = frozenset({
@@ -86,12 +83,6 @@ ARTICLE_TYPES = frozenset({
     "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
     "report", "techarticle", "socialmediaposting",
 })
-SOFT_404_RE = re.compile(
-    r"\b404\b|not found|page (?:does not|doesn't) exist|no longer available|"
-    r"页面不存在|页面未找到|网页不存在|您访问的页面|找不到(?:该|此|您要的|您访问的)?页面|"
-    r"信息不存在|文章不存在|内容不存在|已被删除|页面已删除|ページが見つかりません",
-    re.IGNORECASE,
-)
 _NEXT_TEXT_RE = re.compile(
     r"^(?:下一页|下页|下一頁|后页|後頁|next|next page|next ›|next »|next >|older posts|"
     r"older entries|older|›|»|>|>>|次へ|次のページ)$",
@@ -135,12 +126,15 @@ def analyze_page(
     def result(kind: str, reason: str, article: Article | None = None) -> PageAnalysis:
         return PageAnalysis(kind, reason, article, links, next_pages, meta.canonical_url)
 
-    if _looks_like_soft_404(doc, meta, text):
+    if is_soft_404(doc, meta, text):
         return result("error", "soft_404")
     if text is None:
         if url_kind is not None:
             return result(url_kind, f"{url_kind}_url")
-        return result("list" if len(links) >= MIN_LIST_LINKS else "error", failure or "")
+        if len(links) >= MIN_LIST_LINKS:
+            return result("list", failure or "")
+        check_decoding(doc, None, options)  # a page too damaged to find prose in
+        return result("error", failure or "")
     list_reason = _list_signal(text, blocks)
     evidence = URL_EVIDENCE.get(url_kind or "", 0) - _article_evidence(doc, url)
     if list_reason is not None:
@@ -149,7 +143,7 @@ def analyze_page(
         kind = url_kind or "list"
         return result(kind, list_reason if list_reason and kind in ("list", "section")
                       else f"{kind}_url")
-    return result("article", "article", build_article(doc, meta, text))
+    return result("article", "article", build_article(doc, meta, text, options))
 
 
 def classify_url(url: str) -> str | None:
@@ -288,14 +282,6 @@ def _article_evidence(doc: Document, url: str) -> int:
     if _URL_DATE_RE.search(urlsplit(url).path):
         points += URL_DATE_EVIDENCE
     return points
-
-
-def _looks_like_soft_404(doc: Document, meta: Metadata, text: str | None) -> bool:
-    if text is not None and len(text) + cjk_count(text) >= MAX_SOFT_404_BODY_WEIGHT:
-        return False
-    heads = [meta.title or ""]
-    heads += [normalize_space(text_of(el)) for el in doc.root.iter("title", "h1")]
-    return any(SOFT_404_RE.search(head) for head in heads if head)
 
 
 def _resolve(base: str, href: str | None) -> str | None:

@@ -8,12 +8,25 @@ Imports stdlib, lxml and the sibling stages only.
 
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 from .body import extract_body
+from .errors import NotAnArticle, UnparseableDocument
 from .metadata import Metadata, extract_metadata
 from .model import Article, ExtractOptions
 from .parse import Document, parse_html
+from .text import cjk_count, normalize_space, text_of
+
+# Soft 404: the title or h1 says so and the body, if any, is shorter than this
+# (weighted characters, CJK twice).  1000 is about three short paragraphs.
+MAX_SOFT_404_BODY_WEIGHT = 1000
+SOFT_404_RE = re.compile(
+    r"\b404\b|not found|page (?:does not|doesn't) exist|no longer available|"
+    r"页面不存在|页面未找到|网页不存在|您访问的页面|找不到(?:该|此|您要的|您访问的)?页面|"
+    r"信息不存在|文章不存在|内容不存在|已被删除|页面已删除|ページが見つかりません",
+    re.IGNORECASE,
+)
 
 
 def extract_article(
@@ -26,17 +39,35 @@ def extract_article(
 
     ``body`` is the page's raw bytes, ``headers`` the HTTP response headers if
     any (only Content-Type is read).  Returns an Article.  Raises
-    UnparseableDocument for bytes that are not an HTML document and
-    NotAnArticle for pages without an article (reason in ``exc.reason``).
+    UnparseableDocument for bytes that are not an HTML document (or whose
+    body text would be more than ``options.max_replacement_ratio`` U+FFFD,
+    reason ``undecodable``) and NotAnArticle for pages without an article
+    (reason in ``exc.reason``, e.g. ``body_too_short``, or ``soft_404`` for a
+    page that says it was not found).
     """
     options = options or ExtractOptions()
     doc = parse_html(body, url, headers)
     meta = extract_metadata(doc, options)
-    return build_article(doc, meta, extract_body(doc, meta, options))
+    try:
+        text = extract_body(doc, meta, options)
+    except NotAnArticle:
+        check_decoding(doc, None, options)
+        if is_soft_404(doc, meta, None):
+            raise NotAnArticle("soft_404", url, "the page says it was not found") from None
+        raise
+    if is_soft_404(doc, meta, text):
+        raise NotAnArticle("soft_404", url, "the page says it was not found")
+    return build_article(doc, meta, text, options)
 
 
-def build_article(doc: Document, meta: Metadata, text: str) -> Article:
-    """Return the Article of a parsed page from its metadata and body text."""
+def build_article(doc: Document, meta: Metadata, text: str, options: ExtractOptions) -> Article:
+    """Return the Article of a parsed page from its metadata and body text.
+
+    Raises UnparseableDocument("undecodable") when too much of the body is
+    replacement characters: the page's encoding could not be told, and
+    storing the text would store mojibake.
+    """
+    ratio = check_decoding(doc, text, options)
     return Article(
         url=doc.url,
         title=meta.title or "",
@@ -58,5 +89,33 @@ def build_article(doc: Document, meta: Metadata, text: str) -> Article:
         title_source=meta.title_source,
         date_source=meta.date_source,
         source_source=meta.source_source,
-        replacement_ratio=round(doc.replacement_ratio, 6),
+        replacement_ratio=round(ratio, 6),
     )
+
+
+def check_decoding(doc: Document, text: str | None, options: ExtractOptions) -> float:
+    """Return the replacement share of the body ``text`` (of the page when
+    None, i.e. no body was found); raise UnparseableDocument("undecodable")
+    when it is above ``options.max_replacement_ratio``."""
+    ratio = doc.replacement_ratio if text is None else replacement_ratio(text)
+    if ratio > options.max_replacement_ratio:
+        where = "page" if text is None else "body"
+        raise UnparseableDocument(
+            "undecodable", doc.url,
+            f"{ratio:.1%} of the {where} is undecodable bytes (read as {doc.encoding})")
+    return ratio
+
+
+def replacement_ratio(text: str) -> float:
+    """Return the share of U+FFFD replacement characters in ``text``."""
+    return text.count("\ufffd") / len(text) if text else 0.0
+
+
+def is_soft_404(doc: Document, meta: Metadata, text: str | None) -> bool:
+    """Whether a page answered 200 but says "not found" in its title or h1,
+    with at most a short body ``text``."""
+    if text is not None and len(text) + cjk_count(text) >= MAX_SOFT_404_BODY_WEIGHT:
+        return False
+    heads = [meta.title or ""]
+    heads += [normalize_space(text_of(el)) for el in doc.root.iter("title", "h1")]
+    return any(SOFT_404_RE.search(head) for head in heads if head)

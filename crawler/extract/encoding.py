@@ -27,6 +27,11 @@ META_PRESCAN_BYTES = 8192
 # right encoding.  Relative to non-ASCII bytes, so that a cp1252 page with
 # three accented letters is not taken for UTF-8 with three errors.
 NON_ASCII_BYTES_PER_ALLOWED_ERROR = 200
+# A declared encoding is believed with more damage than a guess: a GBK page
+# with a corrupt byte every 100 is GBK with some replacement characters, not
+# Cyrillic.  The replacement share is then measured on the article body and
+# a page above ExtractOptions.max_replacement_ratio is rejected.
+NON_ASCII_BYTES_PER_ALLOWED_ERROR_DECLARED = 10
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -102,9 +107,11 @@ def meta_charset(body: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
-def _decode_fitting(body: bytes, encoding: str) -> str | None:
+def _decode_fitting(body: bytes, encoding: str,
+                    bytes_per_error: int = NON_ASCII_BYTES_PER_ALLOWED_ERROR) -> str | None:
     """Return ``body`` decoded in ``encoding`` when it has few invalid sequences
-    (those replaced by U+FFFD), else None."""
+    (at most one per ``bytes_per_error`` non-ASCII bytes, replaced by U+FFFD),
+    else None."""
     try:
         return body.decode(encoding)
     except UnicodeDecodeError:
@@ -112,7 +119,7 @@ def _decode_fitting(body: bytes, encoding: str) -> str | None:
     except LookupError:
         return None
     non_ascii = len(body) - len(body.decode("ascii", "ignore"))
-    allowed = non_ascii // NON_ASCII_BYTES_PER_ALLOWED_ERROR
+    allowed = non_ascii // bytes_per_error
     bad = 0
     start = 0
     decoder = codecs.getincrementaldecoder(encoding)("strict")
@@ -164,13 +171,28 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
     order = ["utf-8"] + [c for c in candidates if c != "utf-8"]
     order += [c for c in ("gb18030", "big5", "shift_jis", "euc-kr", "cp1251", "cp1252")
               if c not in order]
+    # A declared single-byte encoding decodes anything, so it too must give
+    # text that looks like its script: Chinese servers label GBK pages
+    # ISO-8859-1 by default.  If no other encoding fits, the declaration stands.
+    fallback: str | None = None
     for encoding in order:
         fitting = _decode_fitting(body, encoding)
         if fitting is None:
             continue
-        if encoding not in candidates and not _plausible(fitting, encoding):
-            continue
+        if not _plausible(fitting, encoding):
+            if encoding in candidates and encoding in _SINGLE_BYTE:
+                fallback = fallback or fitting
+                declared_fallback = encoding
+                continue
+            if encoding not in candidates:
+                continue
         return DecodedText(fitting, encoding, declared, _ratio(fitting))
+    for encoding in candidates:
+        damaged = _decode_fitting(body, encoding, NON_ASCII_BYTES_PER_ALLOWED_ERROR_DECLARED)
+        if damaged is not None:
+            return DecodedText(damaged, encoding, declared, _ratio(damaged))
+    if fallback is not None:
+        return DecodedText(fallback, declared_fallback, declared, _ratio(fallback))
     text = body.decode("utf-8", "replace")
     return DecodedText(text, "utf-8", declared, _ratio(text))
 
@@ -182,15 +204,34 @@ MIN_CJK_SHARE_OF_NON_ASCII = 0.8
 _DOUBLE_BYTE = {"gb18030", "big5", "shift_jis", "euc_kr", "euc-kr"}
 
 
+# Russian text is mostly lower-case; GBK bytes read as cp1251 give upper and
+# lower case letters in equal measure ("°ґХХЦРСлєНКЎ").
+MIN_LOWER_SHARE_OF_CYRILLIC = 0.6
+# Latin text has its accented letters alone or in pairs between ASCII ones
+# ("café", "ação"); double-byte text read as cp1252 is runs of them
+# ("°´ÕÕÖÐÑëºÍ").
+MAX_LONG_RUN_SHARE_OF_NON_ASCII = 0.5
+_SINGLE_BYTE = {"cp1252", "cp1251", "iso8859-15", "iso8859-2", "cp1250", "koi8-r"}
+_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f\s\u00a0\u2000-\u206f]{3,}")
+
+
 def _plausible(text: str, encoding: str) -> bool:
-    """Whether an undeclared guess gives text that looks like its script."""
+    """Whether decoding in ``encoding`` gives text that looks like its script."""
     if encoding == "cp1251":
         # Russian text decodes to runs of Cyrillic letters; Latin-1 text to
         # single Cyrillic letters stuck inside Latin words ("cafй").
         letters = re.findall(r"[\u0400-\u04ff]+", text)
         in_runs = sum(len(run) for run in letters if len(run) > 1)
         total = sum(len(run) for run in letters)
-        return total > 0 and in_runs / total >= MIN_CJK_SHARE_OF_NON_ASCII
+        lower = sum(1 for run in letters for c in run if c.islower())
+        return (total > 0 and in_runs / total >= MIN_CJK_SHARE_OF_NON_ASCII
+                and lower / total >= MIN_LOWER_SHARE_OF_CYRILLIC)
+    if encoding in _SINGLE_BYTE:
+        high = len(text) - len(text.encode("ascii", "ignore"))
+        if not high:
+            return True
+        in_long_runs = sum(len(run) for run in _NON_ASCII_RUN_RE.findall(text))
+        return in_long_runs / high <= MAX_LONG_RUN_SHARE_OF_NON_ASCII
     if encoding not in _DOUBLE_BYTE:
         return True
     non_ascii = [c for c in text if ord(c) > 127]

@@ -33,6 +33,11 @@ class ExtractOptions:
     # the public benchmark's hand-made bodies leave them out, and credits
     # ("Photo: AP") are noise in a search index.
     include_captions: bool = False
+    # Pages whose body is more than this share of U+FFFD replacement
+    # characters are rejected as "undecodable" instead of stored as mojibake.
+    # One in a hundred still reads; pages whose encoding we guessed wrong run
+    # at 3% to 70% (tests/extract/test_encoding.py).
+    max_replacement_ratio: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ class Article:
     title_source: str | None = None
     date_source: str | None = None
     source_source: str | None = None
-    # Share of U+FFFD replacement characters in the decoded text.
+    # Share of U+FFFD replacement characters in the body (bytes the page's
+    # encoding could not decode).
     replacement_ratio: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:

@@ -175,8 +175,6 @@ def test_binary_and_empty_pages_get_their_reason(
     check_run(expected, result.stdout, result.returncode, tmp_path / "b.db")
 
 
-@pytest.mark.xfail(reason="soft_404 in extract_article is being written (issue 6, lead); "
-                          "today these fail as body_too_short", strict=True)
 def test_soft_404_pages_are_not_archived(
     site: Site, run_newsarchive: RunNewsarchive, tmp_path: Path
 ) -> None:

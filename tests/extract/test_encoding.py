@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+from crawler.extract import ExtractOptions, UnparseableDocument, extract_article
 from crawler.extract.encoding import decode_html, normalise_label
 
 CHINESE = "<p>按照中央和省委统一部署，我市开展了第一批学习实践科学发展观活动。</p>" * 5
@@ -66,3 +67,66 @@ def test_a_stray_invalid_byte_is_replaced_and_measured() -> None:
     assert decoded.encoding == "utf-8" and "科学发展观" in decoded.text
     assert decoded.text.count("\ufffd") == 1
     assert 0 < decoded.replacement_ratio < 0.01
+
+
+def _corrupt(body: bytes, every: int) -> bytes:
+    """Replace every ``every``-th byte of the text after the head with 0xFF."""
+    return bytes(0xFF if i % every == 0 and i > 40 else b for i, b in enumerate(body))
+
+
+def _page(text: str) -> str:
+    return f"<html><head><title>学习实践</title></head><body><h1>学习实践</h1>{text}</body></html>"
+
+
+def test_header_latin1_but_gbk_bytes_is_not_read_as_latin1() -> None:
+    # Chinese servers label pages ISO-8859-1 by default; cp1252 decodes any
+    # byte, so only the shape of the text tells the lie.
+    decoded = decode_html(CHINESE.encode("gbk"), {"Content-Type": "text/html; charset=ISO-8859-1"})
+    assert decoded.encoding == "gb18030" and decoded.text == CHINESE
+
+
+def test_declared_latin1_page_with_accents_stays_latin1() -> None:
+    text = "<p>Le café de l'Opéra a rouvert ses portes à Noël, après trois mois de travaux.</p>" * 5
+    decoded = decode_html(text.encode("cp1252"), {"Content-Type": "text/html; charset=iso-8859-1"})
+    assert decoded.encoding == "cp1252" and decoded.text == text
+
+
+def test_undeclared_corrupt_gbk_is_not_guessed_as_cyrillic() -> None:
+    # GBK bytes read as cp1251 are "runs of Cyrillic letters" too, but upper
+    # and lower case in equal measure.
+    decoded = decode_html(_corrupt(_page(CHINESE).encode("gbk"), 20))
+    assert decoded.encoding not in ("cp1251", "cp1252")
+    assert decoded.replacement_ratio > 0.1
+
+
+def test_declared_gbk_with_some_corrupt_bytes_stays_gbk_and_is_measured() -> None:
+    body = _corrupt(_page(CHINESE * 4).encode("gbk"), 150)
+    decoded = decode_html(body, {"Content-Type": "text/html; charset=gbk"})
+    assert decoded.encoding == "gb18030"
+    assert 0 < decoded.replacement_ratio < 0.05
+
+
+@pytest.mark.parametrize(("body", "headers"), [
+    (_corrupt(_page(CHINESE).encode("utf-8"), 20), {}),
+    (_corrupt(_page(CHINESE).encode("gbk"), 20), {}),
+    (_corrupt(_page(CHINESE).encode("gbk"), 40), {"Content-Type": "text/html; charset=gbk"}),
+    (b"<html><body><p>" + bytes(range(0x80, 0x100)) * 30 + b"</p></body></html>",
+     {"Content-Type": "text/html; charset=utf-8"}),
+], ids=["utf8-5pct", "gbk-undeclared-5pct", "gbk-declared-2.5pct", "high-bytes-as-utf8"])
+def test_pages_too_damaged_to_read_are_rejected_not_stored_as_mojibake(
+        body: bytes, headers: dict[str, str]) -> None:
+    with pytest.raises(UnparseableDocument) as error:
+        extract_article(body, "http://example.com/a.html", headers)
+    assert error.value.reason == "undecodable"
+    assert "http://example.com/a.html" in str(error.value)
+
+
+def test_a_few_damaged_characters_are_kept_and_measured() -> None:
+    body = _page(CHINESE * 4).encode("utf-8")
+    body = body.replace("科学发展观".encode("utf-8"), b"\xff", 1)
+    article = extract_article(body, "http://example.com/a.html")
+    assert "科学发展观" in article.body
+    assert 0 < article.replacement_ratio <= ExtractOptions().max_replacement_ratio
+    strict = ExtractOptions(max_replacement_ratio=0.0)
+    with pytest.raises(UnparseableDocument):
+        extract_article(body, "http://example.com/a.html", options=strict)
