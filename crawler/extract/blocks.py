@@ -119,8 +119,13 @@ def class_words(el: lxml.etree._Element) -> list[str]:
     return _split_words(el.get("class"), el.get("id"))
 
 
+# Real class and id values stay far below this; a hostile page's 20 MB class
+# attribute is judged by its start (tests/extract/test_robustness.py).
+MAX_NAME_CHARS = 1000
+
+
 def _split_words(cls: str | None, ident: str | None) -> list[str]:
-    raw = f"{cls or ''} {ident or ''}"
+    raw = f"{(cls or '')[:MAX_NAME_CHARS]} {(ident or '')[:MAX_NAME_CHARS]}"
     if not raw.strip():
         return []
     return [w.lower() for w in _WORD_SPLIT_RE.split(raw) if w]

@@ -192,6 +192,10 @@ MAX_SUMMARY_POSITION = 3
 REPEAT_SHINGLE_CHARS = 8
 MIN_REPEAT_SHARE = 0.6
 MIN_REPEAT_CHECK_CHARS = 40
+# A summary box repeats the opening of the text; comparing the first few
+# thousand characters of each paragraph finds it and keeps a 50 MB paragraph
+# (tests/extract/test_robustness.py) from costing millions of shingles.
+MAX_SHINGLED_CHARS = 4000
 
 
 def _drop_repeats(paragraphs: list[str]) -> list[str]:
@@ -211,6 +215,6 @@ def _drop_repeats(paragraphs: list[str]) -> list[str]:
 
 
 def _shingles(text: str) -> set[str]:
-    compact = "".join(text.split())
+    compact = "".join(text[:MAX_SHINGLED_CHARS].split())
     n = REPEAT_SHINGLE_CHARS
     return {compact[i:i + n] for i in range(0, max(0, len(compact) - n + 1))}

@@ -59,7 +59,11 @@ _LABEL_START_RE = re.compile(
 # A value ends at brackets, sentence punctuation or a run of spaces.
 _VALUE_END_RE = re.compile(r"[\[\]【】()（）<>《》|。，！？!?]|\s{2,}|\u3000|\u00a0")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
-_NAME_SPLIT_RE = re.compile(r"\s*(?:[,，、;；/／&]|\band\b|\bund\b|\bet\b|\by\b|和|及)\s*")
+# A part of a byline longer than this is prose, not a name with decorations.
+MAX_NAME_PART_CHARS = 200
+# No \s* around the separators: on a long whitespace run that backtracks in
+# quadratic time (tests/extract/test_robustness.py); parts are stripped anyway.
+_NAME_SPLIT_RE = re.compile(r"[,，、;；/／&]|\band\b|\bund\b|\bet\b|\by\b|和|及")
 _JUNK_PREFIX_RE = re.compile(r"^(?:本报|本台|本网|本刊|新华社|特约|实习|见习|首席|驻\S{1,6}|[:：/／\s])+")
 _JUNK_SUFFIX_RE = re.compile(
     r"(?:报道|报导|摄影|[/／\s]摄|[/／\s]文|供稿|整理|编译|发自\S*|[:：/／\s,，.])+$"
@@ -153,7 +157,10 @@ def clean_names(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     names: list[str] = []
     for value in values:
         for part in _NAME_SPLIT_RE.split(value):
-            for name in _split_cjk_run(part.strip()):
+            part = part.strip()
+            if len(part) > MAX_NAME_PART_CHARS:
+                continue
+            for name in _split_cjk_run(part):
                 name = _JUNK_SUFFIX_RE.sub("", _JUNK_PREFIX_RE.sub("", name)).strip()
                 if _is_name(name) and name not in names:
                     names.append(name)

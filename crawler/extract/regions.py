@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import lxml.etree
 
+from .text import normalize_space
+
 # The headline region grows up to this many ancestor levels while it holds
 # at most MAX_REGION_ELEMENTS elements.  A table-layout byline sits in the
 # next row (2 levels up: td → tr → table) or in the next table, a sibling of
@@ -58,14 +60,14 @@ class Line:
     @property
     def plain(self) -> str:
         """The line with every whitespace run collapsed to one space."""
-        return " ".join(self.text.split())
+        return normalize_space(self.text)
 
 
 def collapse_gaps(text: str) -> str:
     """Collapse whitespace runs to one space, or two where the run held a
     no-break or ideographic space (the gap between byline fields)."""
     if "\u00a0" not in text and "\u3000" not in text:
-        return " ".join(text.split())
+        return normalize_space(text)
     return _GAP_RE.sub(_gap, text).strip()
 
 

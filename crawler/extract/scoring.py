@@ -51,7 +51,7 @@ BOILERPLATE_RE = re.compile(
     r"返回顶部|收藏本文|推荐给朋友|点击排行|相关新闻|相关阅读|相关文章|延伸阅读|"
     r"责任编辑|编辑[:：]|网友评论|发表评论|我要评论|sign up|subscribe|newsletter|"
     r"share this|share it|share on|follow us|related (?:stories|articles|posts)|cookie|"
-    r"advertisement|^advert|sponsored|[\w.+-]+@[\w-]+\.[a-z]{2,}|"
+    r"advertisement|^advert|sponsored|(?<![\w.+-])[\w.+-]+@[\w-]+\.[a-z]{2,}|"
     # the same lines in the other languages of the hidden test pages
     r"^anzeige$|weiterlesen|mehr zum thema|lesen sie auch|artikel teilen|"
     r"^publicité$|lire aussi|à lire aussi|partager (?:sur|cet)|"

@@ -19,13 +19,40 @@ CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac0
 PROSE_PUNCT_RE = re.compile(r"[.!?;:,，。！？；：、]")
 
 
+LONG_TEXT_CHARS = 100_000
+
+
 def normalize_space(text: str) -> str:
     """Collapse all runs of whitespace (incl. nbsp, ideographic space) to one space."""
     # str.split() knows nbsp and U+3000 as whitespace and is several times
     # faster than a regex; only the zero-width characters need replacing.
+    if len(text) > LONG_TEXT_CHARS:
+        return _normalize_in_chunks(text)
+    return _join_words(text)
+
+
+def _join_words(text: str) -> str:
     if "\u200b" in text or "\ufeff" in text:
         text = text.replace("\u200b", " ").replace("\ufeff", " ")
     return " ".join(text.split())
+
+
+def _normalize_in_chunks(text: str) -> str:
+    # split() builds one string object per word: 150 MB for 10 MB of one-line
+    # text (tests/extract/test_robustness.py).  Cut at whitespace into chunks
+    # of LONG_TEXT_CHARS, so the words of one chunk at a time exist.
+    pieces = []
+    start = 0
+    while start < len(text):
+        end = start + LONG_TEXT_CHARS
+        if end < len(text):
+            gap = _WS_RE.search(text, end)
+            end = gap.start() if gap else len(text)
+        piece = _join_words(text[start:end])
+        if piece:
+            pieces.append(piece)
+        start = end
+    return " ".join(pieces)
 
 
 def cjk_count(text: str) -> int:
