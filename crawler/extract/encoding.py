@@ -116,7 +116,7 @@ def _decode_fitting(body: bytes, encoding: str,
         return body.decode(encoding)
     except UnicodeDecodeError:
         pass
-    except LookupError:
+    except (LookupError, UnicodeError):  # UTF-16 without a BOM, for one
         return None
     non_ascii = len(body) - len(body.decode("ascii", "ignore"))
     allowed = non_ascii // bytes_per_error
@@ -133,6 +133,8 @@ def _decode_fitting(body: bytes, encoding: str,
                 return None
             start += exc.end
             decoder = codecs.getincrementaldecoder(encoding)("strict")
+        except UnicodeError:  # "UTF-16 stream does not start with BOM" (tests/extract/test_fuzz.py)
+            return None
     return body.decode(encoding, "replace")
 
 

@@ -130,3 +130,11 @@ def test_a_few_damaged_characters_are_kept_and_measured() -> None:
     strict = ExtractOptions(max_replacement_ratio=0.0)
     with pytest.raises(UnparseableDocument):
         extract_article(body, "http://example.com/a.html", options=strict)
+
+
+def test_utf16_declared_without_a_bom_does_not_raise() -> None:
+    # Found by tests/extract/test_fuzz.py: after a bad first unit, UTF-16's
+    # incremental decoder raises a plain UnicodeError, not a UnicodeDecodeError.
+    body = b"\x00\xdc" + "<p>中文</p>".encode("utf-16-le") * 500
+    decoded = decode_html(body, {"Content-Type": "text/html; charset=utf-16"})
+    assert decoded.text
