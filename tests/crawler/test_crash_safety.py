@@ -1,15 +1,16 @@
-"""Crawls that meet storage faults keep the archive whole.
+"""Crawls that meet storage faults, readers and SIGKILL keep the archive whole.
 
 Every crawl is a real ``newsarchive`` process over a small generated portal
-(``tests/fixtures/portal``, about 50 articles) on 127.0.0.1.  To keep many
-runs affordable, processes are forked from a fork server that has already
+(``tests/fixtures/portal``, about 50 articles) on 127.0.0.1.  To keep 20
+kills affordable, processes are forked from a fork server that has already
 imported the crawler (``serve_forks``): each child runs ``crawler.cli.main``
 exactly as ``python -m crawler.cli`` would, minus a second of imports, and can
 be killed, given a file size limit (RLIMIT_FSIZE) or, when the tests run as
 root, made subject to file permissions like any other user.
 
 Faults are real: SQLite's own size limit (ARCHIVE_MAX_SIZE_MB), a file size
-limit the kernel enforces, an archive file the crawling user may not write.
+limit the kernel enforces, an archive file the crawling user may not write,
+a second connection holding a read transaction, a real Datasette, SIGKILL.
 After each, ``check_archive`` asserts the invariants that matter: PRAGMA
 integrity_check, one row per article, a capture for every counted fetch,
 no URL done without its article, no repeated version.
@@ -24,6 +25,7 @@ import importlib
 import json
 import os
 import queue
+import random
 import resource
 import signal
 import sqlite3
@@ -34,6 +36,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -44,9 +47,11 @@ from scrapy.utils.test import get_crawler
 
 from archive import open_archive, save_article
 from crawler.pipelines import ArchivePipeline
+from tests.archive.browse_support import running_datasette
 from tests.archive.conftest import make_capture, make_english
+from tests.crawler.conftest import free_port
 from tests.crawler.test_pipelines import article_item
-from tests.crawler.test_portal import FAST, write_profile
+from tests.crawler.test_portal import FAST, REVISIT_ALL, write_profile
 from tests.fixtures.portal import (
     PortalServer,
     PortalSize,
@@ -61,6 +66,8 @@ QUICK = (*FAST, "-s", "CRAWL_EXTRACT_PROCESSES=0", "-s", "ARCHIVE_BATCH_ITEMS=5"
          "-s", "ARCHIVE_BATCH_SECONDS=0.2")
 # Fewer parallel requests, so a fault stops the crawl well before its end.
 SLOWER = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+KILLS = 20
+KILL_SEED = 20240606
 # Linux capabilities that let root write a file whatever its permissions.
 CAP_DAC_OVERRIDE = 1
 CAP_DAC_READ_SEARCH = 2
@@ -258,7 +265,7 @@ def check_archive(path: Path, *, frontier: bool = True) -> dict[str, int]:
     fetch a URL counts has its capture (they are written in one transaction)
     and a URL is done only with its article.
     """
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         assert rows(conn, "PRAGMA integrity_check") == [("ok",)]
         assert rows(conn, "PRAGMA foreign_key_check") == []
         [(articles, keys, indexed)] = rows(conn, "SELECT count(*), count(DISTINCT key), "
@@ -284,12 +291,12 @@ def check_archive(path: Path, *, frontier: bool = True) -> dict[str, int]:
 
 
 def stored_keys(path: Path) -> set[str]:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return {key for (key,) in rows(conn, "SELECT key FROM articles")}
 
 
 def run_statuses(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return [status for (status,) in rows(conn, "SELECT status FROM crawl_runs ORDER BY id")]
 
 
@@ -301,6 +308,57 @@ def new_archive(path: Path) -> Path:
     """Create and close an empty archive: its WAL file starts empty."""
     open_archive(path).close()
     return path
+
+
+# Readers
+
+def test_a_reader_holding_a_transaction_and_datasette_never_block_the_crawl(
+        forks: Forks, portal: PortalServer, tmp_path: Path) -> None:
+    """WAL: readers see their snapshot and the crawl's commits never wait for them."""
+    profile = write_profile(tmp_path, portal, "harbor")
+    db_path = new_archive(tmp_path / "news.db")
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM articles").fetchone() == (0,)  # snapshot held
+    answers: list[int] = []
+    problems: list[str] = []
+    done = threading.Event()
+    with running_datasette(db_path, free_port()) as server:
+        def count_articles() -> int:
+            answer = server.get_json(f"/{server.database}.json?sql=select+count(*)+as+n+"
+                                     "from+articles&_shape=array")
+            return int(answer[0]["n"])
+
+        def query_in_a_loop() -> None:
+            while not done.is_set():
+                try:
+                    answers.append(count_articles())
+                except Exception as exc:
+                    problems.append(repr(exc))
+                time.sleep(0.05)
+
+        querying = threading.Thread(target=query_in_a_loop)
+        querying.start()
+        try:
+            run = forks.run(tmp_path, "crawl", "--profile", str(profile), "--db", str(db_path),
+                            "--allow-private", *QUICK, timeout=60)
+        finally:
+            done.set()
+            querying.join()
+        after = count_articles()
+    assert run.code == 0, run.stderr
+    log = (tmp_path / "news.db.crawl.log").read_text()
+    locked = [line for line in log.splitlines() if "database is locked" in line]
+    assert locked == [] and "store_failed" not in log
+    assert stored_keys(db_path) == article_keys(portal)
+    assert reader.execute("SELECT count(*) FROM articles").fetchone() == (0,)  # still its snapshot
+    reader.execute("ROLLBACK")
+    reader.close()
+    expected = len(stored_articles(portal.portal))
+    assert problems == []
+    assert any(0 < n < expected for n in answers)  # Datasette read while the crawl wrote
+    assert after == expected
+    check_archive(db_path)
 
 
 # A full disk, a file size limit, a read-only archive
@@ -415,7 +473,7 @@ def test_a_read_only_archive_stops_crawl_and_archive_before_any_fetch(
         assert line.startswith(message) and "permissions" in line
     assert portal.state.since(mark) == []  # nothing fetched to be lost
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn:
         assert rows(conn, "PRAGMA integrity_check") == [("ok",)]
         assert stored_keys(db_path) == {url}
 
@@ -437,3 +495,65 @@ def test_archive_command_reports_each_url_and_stops_when_the_archive_is_full(
     rerun = forks.run(tmp_path, "archive", *urls, "--db", str(db_path), "--allow-private")
     assert rerun.code == 0, rerun.stderr
     assert check_archive(db_path, frontier=False)["articles"] == len(urls)
+
+
+# SIGKILL
+
+def test_killed_twenty_times_the_crawl_still_stores_every_article_once(
+        forks: Forks, portal: PortalServer, tmp_path: Path) -> None:
+    """Kill a crawl at 20 moments spread over its run, rerun it each time, then
+    let it finish: the archive holds every article once and is consistent
+    after every single kill.  Every rerun revisits everything (REVISIT_ALL)
+    and two articles change before each, so each run writes new captures,
+    versions and frontier marks for the kill to interrupt."""
+    profile = write_profile(tmp_path, portal, "harbor", REVISIT_ALL)
+    reference = ("crawl", "--profile", str(profile), "--db", str(tmp_path / "reference.db"),
+                 "--allow-private", *QUICK)
+    assert forks.run(tmp_path, *reference).code == 0  # a first crawl: all new
+    rerun = forks.run(tmp_path, *reference)  # all 304: shorter
+    assert rerun.code == 0, rerun.stderr
+    duration = rerun.seconds
+    rng = random.Random(KILL_SEED)
+    # One moment in each twentieth of a run, in random order.  A run after a
+    # kill is shorter still (it requests the URLs left queued at once), so
+    # the last run that ended by itself sets the length.
+    moments = [(slot + rng.random()) / KILLS for slot in range(KILLS)]
+    rng.shuffle(moments)
+    db_path = tmp_path / "news.db"
+    crawl = ("crawl", "--profile", str(profile), "--db", str(db_path), "--allow-private", *QUICK)
+    paths = sorted(stored_articles(portal.portal))
+    mark = portal.state.mark()
+    killed = 0
+    portal.state.changed.clear()
+    try:
+        for moment in moments:
+            portal.state.changed.symmetric_difference_update(rng.sample(paths, 2))
+            run = forks.run(tmp_path, *crawl, kill_after=moment * duration)
+            assert run.killed or run.code == 0, run.stderr
+            killed += run.killed
+            if not run.killed:
+                duration = run.seconds
+            if db_path.exists():
+                check_archive(db_path)
+        final = forks.run(tmp_path, *crawl)
+        assert final.code == 0, final.stderr
+        changed = set(portal.state.changed)
+    finally:
+        portal.state.changed.clear()
+    assert killed >= KILLS * 3 // 4, f"only {killed} of {KILLS} runs were still running when killed"
+    assert stored_keys(db_path) == article_keys(portal)
+    assert check_archive(db_path)["queued"] == 0
+    with closing(sqlite3.connect(db_path)) as conn:
+        for key, body in rows(conn, "SELECT key, body FROM articles"):
+            path = "/" + key.split("/", 3)[3]
+            revised = "Update: this story was revised" in body or "更正：" in body
+            assert revised == (path in changed), key
+        # No capture twice: never more captures of an article than answers for it.
+        captured = Counter(dict(rows(conn, "SELECT article_key, count(*) FROM captures "
+                                           "WHERE article_key IS NOT NULL GROUP BY 1")))
+    served = article_fetches(portal, mark)
+    host_prefix = "https://" + portal.base.split("://", 1)[1].rstrip("/")
+    assert all(n <= served[key[len(host_prefix):]] for key, n in captured.items())
+    statuses = run_statuses(db_path)
+    assert statuses[-1] == "finished" and "running" not in statuses
+    assert statuses.count("interrupted") >= killed - 3  # kills before the run row existed
