@@ -32,7 +32,7 @@ _PREFIX_RE = re.compile(
     r"\s*[:：]?\s*",
     re.IGNORECASE,
 )
-_SEPARATOR_RE = re.compile(r"(?<!\s)\s*(?:>>|->|-->|＞＞|>|»|›|→|＞|/|\\|::|·|\|)\s*")
+_SEPARATOR_RE = re.compile(r"(?:(?<!\s)\s+)?(?:>>|->|-->|＞＞|>|»|›|→|＞|/|\\|::|·|\|)\s*")
 _STRONG_SEPARATOR_RE = re.compile(r">|»|›|→|＞")
 # Between the steps of an unmarked trail; menus use "|" or nothing.
 _TRAIL_SEPARATOR_RE = re.compile(r">|»|›|→|＞|\s/\s")

@@ -20,7 +20,7 @@ MAX_KEYWORD_CHARS = 60
 MAX_URL_CHARS = 2000
 # Second-level labels under which registrars sell names (example.com.cn, bbc.co.uk).
 _GENERIC_SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "co", "ac", "or", "ne", "go"})
-_KEYWORD_SPLIT_RE = re.compile(r"(?<!\s)\s*[,，;；、|]\s*")
+_KEYWORD_SPLIT_RE = re.compile(r"(?:(?<!\s)\s+)?[,，;；、|]\s*")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 

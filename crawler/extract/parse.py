@@ -27,6 +27,11 @@ _CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b" + bytes(range(0x0e, 0x20))
 CONTROL_SAMPLE_BYTES = 65536
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
 
+# HTML5 empty elements libxml2's HTML 4 parser does not know as empty: it
+# nests everything after an unclosed <embed> (a 2000s page's Flash banner)
+# inside it, where the body stage skips it.  Each gets its end tag.
+_UNKNOWN_VOID_RE = re.compile(rb"<(embed|source|track|wbr)\b[^<>]*>", re.IGNORECASE)
+
 # A plain etree parser: lxml.html's element classes cost a lookup for every
 # element proxy, and no stage needs their methods.
 _PARSER = lxml.etree.HTMLParser(
@@ -80,11 +85,15 @@ def parse_html(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     else:
         text = _XML_DECL_RE.sub("", decoded.text, count=1).replace("\x00", "")
         data = text.encode("utf-8", "surrogatepass")
+    if _UNKNOWN_VOID_RE.search(data):
+        data = _UNKNOWN_VOID_RE.sub(rb"\g<0></\1>", data)
     root = _parse(data, url)
     if _hit_depth_limit():
         # libxml2 stops parsing at its depth limit and drops everything after
         # it, the article included; parse again with the deep part flattened.
         root = _parse(flatten_deep_nesting(data), url)
+        if _hit_depth_limit():
+            raise UnparseableDocument("too_deep", url, "nested beyond 2048 levels after flattening")
     return Document(
         url=url,
         root=root,
@@ -115,17 +124,18 @@ def _hit_depth_limit() -> bool:
 # libxml2's 2048.
 FLAT_DEPTH = 256
 _TAG_RE = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9]*)[^<>]*>")
-# Elements that never nest deeply or close themselves: neither counted nor dropped.
+# Elements libxml2 never nests in one another (it closes the open one, or they
+# are empty): neither counted nor dropped.  Headings, wbr, embed, source and
+# track it does nest, so they count like wrappers.
 _KEPT_TAGS = frozenset(
-    b"html head body title meta link script style base a p br hr img wbr input "
-    b"h1 h2 h3 h4 h5 h6 area col embed param source track".split())
+    b"html head body title meta link script style base a p br hr img input area col param".split())
 # Elements whose end tag the parser often implies: not counted, but dropped
 # inside the flattened part like the wrappers around them.
 _IMPLIED_TAGS = frozenset(b"li dt dd tr td th tbody thead tfoot option".split())
 # Dropped tags of these become a line break, so their lines stay apart.
 _BLOCK_TAGS = frozenset(
     b"div li dt dd tr td th table ul ol dl section article blockquote center "
-    b"form main aside header footer nav figure pre address fieldset".split())
+    b"form main aside header footer nav figure pre address fieldset h1 h2 h3 h4 h5 h6".split())
 
 
 _FLAT_BREAK = b"<br data-flattened>"

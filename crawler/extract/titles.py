@@ -42,7 +42,7 @@ MIN_TITLE_KEY_CHARS = 4
 MAX_TITLE_CHARS = 300
 
 _SEPARATOR_RE = re.compile(
-    r"(?<!\s)\s+[-|–—_»·:]\s+|(?<!\s)\s*(?:——|--|_|｜|\||│|::)\s*"
+    r"(?<!\s)\s+[-|–—_»·:]\s+|(?:(?<!\s)\s+)?(?:——|--|_|｜|\||│|::)\s*"
     r"|(?<=[\u3400-\u9fff）》」”])\s*[-－—–]\s*(?=[\u3400-\u9fff《「“])"
 )
 _KEY_RE = re.compile(r"[\W_]+")

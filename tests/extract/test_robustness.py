@@ -93,11 +93,22 @@ def test_deeply_nested_text_is_kept(depth: int, wrapper: str) -> None:
     assert article is not None and "深层嵌套" in article.body
 
 
-def test_article_after_a_deeply_nested_widget_is_kept() -> None:
-    widget = "<div class='menu'>" * 4000 + "<a href='/x'>Home</a>" + "</div>" * 4000
+@pytest.mark.parametrize("widget", [
+    "<div class='menu'>" * 4000 + "<a href='/x'>Home</a>" + "</div>" * 4000,
+    "<h2>Home" * 3000,  # libxml2 nests unclosed headings
+    "<ul><li><a href='/x'>Home</a>" * 3000,
+], ids=["divs", "unclosed-headings", "unclosed-lists"])
+def test_article_after_a_deeply_nested_widget_is_kept(widget: str) -> None:
     article = _extract(_page(widget + "<h1>Pier to be repaired</h1>" + PROSE))
     assert article is not None and article.body.startswith("The council met")
-    assert "Home" not in article.body
+
+
+@pytest.mark.parametrize("tag", ["embed", "source", "track", "wbr"])
+def test_text_after_an_unclosed_html5_empty_element_is_kept(tag: str) -> None:
+    # libxml2's HTML 4 parser nests what follows <embed src=...> inside it
+    # (a Flash banner on a 2009 portal swallowed the article).
+    article = _extract(_page(f"<div><{tag} src='banner.swf'><h1>Pier</h1>{PROSE}</div>"))
+    assert article is not None and article.body.startswith("The council met")
 
 
 def test_a_50_mb_single_line_page_is_extracted_in_bounded_time() -> None:
@@ -151,12 +162,13 @@ def test_entity_declarations_are_neither_expanded_nor_read() -> None:
         assert article.body.startswith("The council met")
 
 
-# Every compiled regex of the extractor meets long runs of its own characters
-# and of digits, spaces and punctuation.  A pattern like \s*,\s* tried at
-# each position of a 5,000-space run backtracks in quadratic time (four such
-# patterns took 1 to 500 s before they got a lookbehind).
-REGEX_RUN_CHARS = 3000
-MAX_SECONDS_PER_PATTERN = 0.5
+# Every module-level regex of the extractor meets long runs of its own
+# characters and of digits, letters, spaces and punctuation.  A pattern like
+# \s*,\s* tried at each position of a whitespace run backtracks in quadratic
+# time: four such patterns took 5 to 500 s on 20,000-character runs before
+# they got their lookbehinds; linear ones take milliseconds.
+REGEX_RUN_CHARS = 20_000
+MAX_SECONDS_PER_RUN = 0.5
 
 
 def _extractor_patterns() -> list[tuple[str, re.Pattern[str] | re.Pattern[bytes]]]:
@@ -169,14 +181,14 @@ def _extractor_patterns() -> list[tuple[str, re.Pattern[str] | re.Pattern[bytes]
     return found
 
 
-@pytest.mark.parametrize(("name", "pattern"), _extractor_patterns(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("name", "pattern"), _extractor_patterns(),
+                         ids=lambda v: v if isinstance(v, str) else "")
 def test_every_regex_is_linear_on_adversarial_runs(
         name: str, pattern: re.Pattern[str] | re.Pattern[bytes]) -> None:
     source = pattern.pattern if isinstance(pattern.pattern, str) else pattern.pattern.decode("latin-1")
     own = sorted({c for c in source if c not in "\\[](){}?*+|^$"})
-    own = random.Random(name).sample(own, min(len(own), 16))
-    units = own + ["1", "a", " ", "\u00a0", "\u3000", "-", ":", "/", ".", "<", "商", "年"]
-    units += [base + c for base in ("1", "a", " ", "\u00a0") for c in own]
+    units = random.Random(name).sample(own, min(len(own), 16))
+    units += ["1", "a", " ", "\u00a0", "\u3000", "-", ":", "/", ".", "<", "商", "年", "1 ", "a-"]
     for unit in units:
         text = unit * (REGEX_RUN_CHARS // len(unit))
         data = text if isinstance(pattern.pattern, str) else text.encode("utf-8")
@@ -184,7 +196,7 @@ def test_every_regex_is_linear_on_adversarial_runs(
         pattern.search(data)  # type: ignore[arg-type]
         pattern.findall(data)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - start
-        assert elapsed < MAX_SECONDS_PER_PATTERN, f"{name} took {elapsed:.2f} s on {unit!r} runs"
+        assert elapsed < MAX_SECONDS_PER_RUN, f"{name} took {elapsed:.2f} s on a run of {unit!r}"
 
 
 def test_byline_names_on_a_long_whitespace_run_are_bounded() -> None:
