@@ -173,28 +173,31 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
     order = ["utf-8"] + [c for c in candidates if c != "utf-8"]
     order += [c for c in ("gb18030", "big5", "shift_jis", "euc-kr", "cp1251", "cp1252")
               if c not in order]
-    # A declared single-byte encoding decodes anything, so it too must give
-    # text that looks like its script: Chinese servers label GBK pages
-    # ISO-8859-1 by default.  If no other encoding fits, the declaration stands.
-    fallback: str | None = None
+    # A declared Latin-1 label decodes any bytes, so its text must look like
+    # a Latin script too: Chinese servers label GBK pages ISO-8859-1 by
+    # default.  Only a double-byte reading that fits the bytes and looks like
+    # CJK text may overrule it; if none does, the declaration stands.
+    latin_fallback: tuple[str, str] | None = None
     for encoding in order:
+        if latin_fallback is not None and encoding not in _DOUBLE_BYTE:
+            continue
         fitting = _decode_fitting(body, encoding)
         if fitting is None:
             continue
-        if not _plausible(fitting, encoding):
-            if encoding in candidates and encoding in _SINGLE_BYTE:
-                fallback = fallback or fitting
-                declared_fallback = encoding
+        if encoding in candidates and latin_fallback is None:
+            if encoding in _LATIN1 and not _plausible(fitting, encoding):
+                latin_fallback = (fitting, encoding)
                 continue
-            if encoding not in candidates:
-                continue
-        return DecodedText(fitting, encoding, declared, _ratio(fitting))
+            return DecodedText(fitting, encoding, declared, _ratio(fitting))
+        if _plausible(fitting, encoding):
+            return DecodedText(fitting, encoding, declared, _ratio(fitting))
+    if latin_fallback is not None:
+        text, encoding = latin_fallback
+        return DecodedText(text, encoding, declared, _ratio(text))
     for encoding in candidates:
         damaged = _decode_fitting(body, encoding, NON_ASCII_BYTES_PER_ALLOWED_ERROR_DECLARED)
         if damaged is not None:
             return DecodedText(damaged, encoding, declared, _ratio(damaged))
-    if fallback is not None:
-        return DecodedText(fallback, declared_fallback, declared, _ratio(fallback))
     text = body.decode("utf-8", "replace")
     return DecodedText(text, "utf-8", declared, _ratio(text))
 
@@ -209,16 +212,24 @@ _DOUBLE_BYTE = {"gb18030", "big5", "shift_jis", "euc_kr", "euc-kr"}
 # Russian text is mostly lower-case; GBK bytes read as cp1251 give upper and
 # lower case letters in equal measure ("°ґХХЦРСлєНКЎ").
 MIN_LOWER_SHARE_OF_CYRILLIC = 0.6
-# Latin text has its accented letters alone or in pairs between ASCII ones
-# ("café", "ação"); double-byte text read as cp1252 is runs of them
-# ("°´ÕÕÖÐÑëºÍ").
+# Latin text has its accented letters alone or in twos and threes between
+# ASCII ones ("café", "Yöäänestys"); double-byte text read as Latin-1 is runs
+# of them as long as its sentences ("°´ÕÕÖÐÑëºÍ").  cp1252's own symbols
+# (€, ™, curly quotes) end a run, so "â€™" mojibake in a Latin page does not
+# count.
 MAX_LONG_RUN_SHARE_OF_NON_ASCII = 0.5
-_SINGLE_BYTE = {"cp1252", "cp1251", "iso8859-15", "iso8859-2", "cp1250", "koi8-r"}
-_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f\s\u00a0\u2000-\u206f]{3,}")
+_LATIN1 = {"cp1252", "iso8859-15"}
+_LONG_LATIN1_RUN_RE = re.compile(r"[\u00a1-\u00ff]{4,}")
+# Mean length of the runs of CJK characters a double-byte guess gives:
+# Chinese clauses run 5 to 15 characters, Korean words 2 to 4; a Latin page
+# read as GBK gives one or two ideographs between ASCII letters ("Se駉r").
+MIN_MEAN_CJK_RUN_CHARS = 2.0
+_CJK_RUN_RE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 
 
 def _plausible(text: str, encoding: str) -> bool:
-    """Whether decoding in ``encoding`` gives text that looks like its script."""
+    """Whether decoding in ``encoding`` gives text that looks like its script
+    (checked for guesses, and for a declared Latin-1 label)."""
     if encoding == "cp1251":
         # Russian text decodes to runs of Cyrillic letters; Latin-1 text to
         # single Cyrillic letters stuck inside Latin words ("cafй").
@@ -228,20 +239,21 @@ def _plausible(text: str, encoding: str) -> bool:
         lower = sum(1 for run in letters for c in run if c.islower())
         return (total > 0 and in_runs / total >= MIN_CJK_SHARE_OF_NON_ASCII
                 and lower / total >= MIN_LOWER_SHARE_OF_CYRILLIC)
-    if encoding in _SINGLE_BYTE:
+    if encoding in _LATIN1:
         high = len(text) - len(text.encode("ascii", "ignore"))
         if not high:
             return True
-        in_long_runs = sum(len(run) for run in _NON_ASCII_RUN_RE.findall(text))
+        in_long_runs = sum(len(run) for run in _LONG_LATIN1_RUN_RE.findall(text))
         return in_long_runs / high <= MAX_LONG_RUN_SHARE_OF_NON_ASCII
     if encoding not in _DOUBLE_BYTE:
         return True
     non_ascii = [c for c in text if ord(c) > 127]
     if not non_ascii:
         return True
-    cjk = sum(1 for c in non_ascii if "\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af"
-              or "\uff00" <= c <= "\uffef")
-    return cjk / len(non_ascii) >= MIN_CJK_SHARE_OF_NON_ASCII
+    runs = _CJK_RUN_RE.findall(text)
+    cjk = sum(len(run) for run in runs)
+    return (cjk / len(non_ascii) >= MIN_CJK_SHARE_OF_NON_ASCII
+            and cjk / len(runs) >= MIN_MEAN_CJK_RUN_CHARS)
 
 
 def _ratio(text: str) -> float:

@@ -138,3 +138,19 @@ def test_utf16_declared_without_a_bom_does_not_raise() -> None:
     body = b"\x00\xdc" + "<p>中文</p>".encode("utf-16-le") * 500
     decoded = decode_html(body, {"Content-Type": "text/html; charset=utf-16"})
     assert decoded.text
+
+
+@pytest.mark.parametrize(("codec", "text"), [
+    ("koi8-r", "НОВОСТИ ДНЯ: ПРЕЗИДЕНТ ПОДПИСАЛ УКАЗ. Министр назначен сегодня."),
+    ("cp1251", "ГЛАВНОЕ: ВЫБОРЫ В ГОРОДСКУЮ ДУМУ. Итоги голосования."),
+    ("cp1251", "Issue № 5 — © 2024"),
+    ("cp1252", "Donâ€™t worry, itâ€™s fine. Señor Pérez said the naïve plan wasnâ€™t good."),
+    ("iso8859-15", "Yöäänestys päättyi. Työntekijä sai 500 €."),
+    ("iso8859-2", "ŻÓŁĆ ŻÓŁW GĘŚ ŹDŹBŁO. Żółć."),
+])
+def test_declared_single_byte_pages_keep_their_label(codec: str, text: str) -> None:
+    # Found in review: only a declared Latin-1 label is checked against its
+    # text, and only a double-byte reading that looks like CJK overrules it.
+    body = f"<html><head><title>t</title></head><body><p>{text}</p></body></html>".encode(codec)
+    decoded = decode_html(body, {"Content-Type": f"text/html; charset={codec}"})
+    assert text in decoded.text
