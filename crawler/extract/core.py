@@ -21,12 +21,23 @@ from .text import cjk_count, normalize_space, text_of
 # Soft 404: the title or h1 says so and the body, if any, is shorter than this
 # (weighted characters, CJK twice).  1000 is about three short paragraphs.
 MAX_SOFT_404_BODY_WEIGHT = 1000
+# A heading that *is* an error message, not one that mentions it: a title
+# segment (site name split off) or an h1 matched whole, so "Route 404 reopens"
+# and "Missing climber still not found" stay articles (found in review).
 SOFT_404_RE = re.compile(
-    r"\b404\b|not found|page (?:does not|doesn't) exist|no longer available|"
-    r"页面不存在|页面未找到|网页不存在|您访问的页面|找不到(?:该|此|您要的|您访问的)?页面|"
-    r"信息不存在|文章不存在|内容不存在|已被删除|页面已删除|ページが見つかりません",
+    r"^(?:(?:error|http|fehler|erreur)\s*)?404\b.{0,40}$"
+    r"|^(?:sorry\W*)?(?:the\s+)?(?:page|file|document|url|article|story|content)?\s*"
+    r"(?:you\s+(?:requested|are looking for|were looking for)\s+)?"
+    r"(?:was\s+|could\s+not\s+be\s+|cannot\s+be\s+|can't\s+be\s+|is\s+)?not\s+found\W*$"
+    r"|^(?:sorry\W*)?(?:this|the)\s+page\s+(?:does not|doesn't|no longer)\s+exists?\W*$"
+    r"|^(?:the\s+)?page\s+(?:is\s+)?no longer available\W*$"
+    r"|^(?:seite nicht gefunden|page introuvable|page non trouvée|página no encontrada"
+    r"|страница не найдена)\W*$"
+    r"|页面不存在|页面未找到|网页不存在|您访问的页面(?:不存在|已删除)|找不到(?:该|此|您要的|您访问的)?页面"
+    r"|^(?:对不起\W*)?(?:该)?(?:信息|文章|内容|新闻)(?:不存在|已被?删除)\W*$|ページが見つかりません",
     re.IGNORECASE,
 )
+_TITLE_PARTS_RE = re.compile(r"\s[-|–—_:·»]\s|(?:(?<!\s)\s+)?(?:[|｜_]|——)\s*")
 
 
 def extract_article(
@@ -118,4 +129,5 @@ def is_soft_404(doc: Document, meta: Metadata, text: str | None) -> bool:
         return False
     heads = [meta.title or ""]
     heads += [normalize_space(text_of(el)) for el in doc.root.iter("title", "h1")]
-    return any(SOFT_404_RE.search(head) for head in heads if head)
+    parts = {part.strip() for head in heads for part in [head, *_TITLE_PARTS_RE.split(head)]}
+    return any(SOFT_404_RE.search(part) for part in parts if part)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import ExtractOptions, UnparseableDocument, extract_article
+from crawler.extract import ExtractOptions, NotAnArticle, UnparseableDocument, extract_article
 from crawler.extract.analyze import PageAnalysis, analyze_page, classify_url
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
@@ -200,3 +200,26 @@ def test_non_html_bytes_raise() -> None:
 )
 def test_classify_url(url: str, kind: str | None) -> None:
     assert classify_url(url) == kind
+
+
+@pytest.mark.parametrize("title", [
+    "Page not found | Example News", "Error 404 - Example News", "404", "Sorry, page not found",
+    "The page you requested was not found.", "页面不存在_商丘网", "对不起，该信息已被删除",
+])
+def test_extract_article_rejects_soft_404_pages(title: str) -> None:
+    body = page(f"<h1>{title}</h1><p>请检查网址。<a href='/'>返回首页</a></p>", title=title)
+    with pytest.raises(NotAnArticle) as error:
+        extract_article(body, "http://www.sqrb.com.cn/news/2009-09/04/content_9.htm")
+    assert error.value.reason == "soft_404"
+
+
+@pytest.mark.parametrize("title", [
+    "Missing climber still not found after four days", "Route 404 reopens after landslide",
+    "Flight AF404 diverted to Lisbon", "Old bridge no longer available to trucks",
+    "涉事视频已被删除 平台回应", "网传“内部文件”内容不存在伪造",
+])
+def test_articles_that_mention_not_found_are_kept(title: str) -> None:
+    # Found in review: the headline must *be* the error message, not mention it.
+    body = page(f"<h1>{title}</h1><p>{PROSE_EN}</p><p>{PROSE_EN[::-1]}</p>", title=f"{title} - Daily News")
+    article = extract_article(body, "https://news.example.com/2024/03/05/story.html")
+    assert article.title
