@@ -206,6 +206,9 @@ class PrivateAddressMiddleware:
         parts = urlparse_cached(request)
         if parts.scheme not in WEB_SCHEMES:
             raise UnsupportedURLSchemeError(f"{parts.scheme!r} is not fetched, only http and https")
+        if request.meta.get("proxy"):
+            raise PrivateAddressRefused(
+                f"{request.url}: a proxy looks the host up itself, so its address cannot be checked")
         host = parts.hostname or ""
         address = host_address(host)
         if address is not None and not self.policy.allows(address):
@@ -267,6 +270,12 @@ class ConnectedAddressMiddleware:
         policy = AddressPolicy.from_settings(crawler.settings)
         if policy.allow_private:
             raise NotConfigured("CRAWL_ALLOW_PRIVATE_ADDRESSES is on")
+        if crawler.settings.getbool("HTTPPROXY_ENABLED"):
+            # Through a proxy neither our resolver nor response.ip_address
+            # (the proxy's) sees the address fetched (found in review).
+            raise AddressPolicyError(
+                "HTTPPROXY_ENABLED is on: a proxy looks host names up itself, so private "
+                "addresses cannot be refused; allow them (--allow-private) to crawl through a proxy")
         return cls(policy, installed_resolver().refused)
 
     def process_response(self, request: Request, response: Response) -> Response:

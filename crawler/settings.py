@@ -141,6 +141,9 @@ TWISTED_DNS_RESOLVER = "crawler.addresses.PublicAddressResolver"
 # Last before the download handler (Scrapy's own stop at 900): sees every
 # response, redirects included, before anything else does.
 DOWNLOADER_MIDDLEWARES["crawler.addresses.ConnectedAddressMiddleware"] = 950
+# No proxy (http_proxy and friends are ignored): a proxy resolves host names
+# itself, out of the guard's sight.  Turning it on needs --allow-private.
+HTTPPROXY_ENABLED = False
 # http and https only: file:// in a sitemap would read local files, s3:// would
 # sign requests with the machine's credentials.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}

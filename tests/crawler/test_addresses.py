@@ -465,3 +465,44 @@ def test_a_running_crawl_listens_on_no_socket(servers: Servers, tmp_path: Path, 
     assert extensions is not None and "CoreStats" in extensions.group(1)
     assert "TelnetConsole" not in extensions.group(1)
     assert "RemoteControl" not in extensions.group(1)
+
+
+# Proxies
+
+
+class ProxyHandler(BaseHTTPRequestHandler):
+    """A forward proxy that records what it was asked for and fetches nothing."""
+
+    asked: list[str] = []
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        self.send_response(502)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_no_proxy_is_used_while_private_addresses_are_refused(servers: Servers, tmp_path: Path) -> None:
+    # Found in review: through a proxy, a name resolving to a private address
+    # was fetched (the proxy resolves it, and response.ip_address is the proxy's).
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), ProxyHandler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "http_proxy": proxy_url, "https_proxy": proxy_url,
+           "no_proxy": ""}
+    allowed = f"{servers.public}allowed.html"
+    try:
+        direct = subprocess.run(cli("archive", allowed, "--db", "p.db", *ONLY_LOOPBACK_1, *FAST),
+                                capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+        enabled = subprocess.run(cli("archive", allowed, "--db", "q.db", *ONLY_LOOPBACK_1, *FAST,
+                                     "-s", "HTTPPROXY_ENABLED=True"),
+                                 capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert outcomes(direct.stdout) == {allowed: "archived"}, direct.stderr
+    assert enabled.returncode == 1 and "HTTPPROXY_ENABLED is on" in enabled.stderr
+    assert ProxyHandler.asked == []
