@@ -74,7 +74,10 @@ LOOPBACK = IPv4Address("127.0.0.1")
 NUMERIC_HOST = re.compile(r"[0-9a-fx.]+")
 # IPv6 prefixes whose last 32 bits are an IPv4 address a gateway connects to
 # (RFC 6052 and RFC 8215 NAT64).
-NAT64_NETWORKS = (IPv6Network("64:ff9b::/96"), IPv6Network("64:ff9b:1::/48"))
+NAT64_NETWORKS = (IPv6Network("64:ff9b::/96"),)
+# RFC 8215's local-use NAT64 prefix: where the IPv4 address sits depends on the
+# operator's prefix length, so no address in it is taken for public (review).
+LOCAL_NAT64_NETWORK = IPv6Network("64:ff9b:1::/48")
 # Refused lookups remembered per host name, so the middleware can say
 # private_address rather than dns_lookup_failed; bounded like Scrapy's dnscache.
 REFUSED_LOOKUPS_REMEMBERED = 10000
@@ -146,7 +149,8 @@ def is_public_address(address: IPAddress) -> bool:
     embedded = embedded_ipv4(address)
     if embedded is not None:
         return is_public_address(embedded)
-    site_local = isinstance(address, IPv6Address) and address.is_site_local
+    site_local = isinstance(address, IPv6Address) and (
+        address.is_site_local or address in LOCAL_NAT64_NETWORK)
     return address.is_global and not (
         address.is_multicast or address.is_reserved or address.is_private
         or address.is_link_local or address.is_loopback or address.is_unspecified

@@ -1,17 +1,14 @@
 """Downloader middlewares of the crawler: conditional GET, Retry-After.
 
-``PrivateAddressMiddleware`` and ``PrivateAddressRefused`` belong to
-``crawler.addresses``, beside the resolver and the connected-address check
-that enforce the same policy; they are imported here so that the dotted path
-``crawler.middlewares.PrivateAddressMiddleware`` in settings keeps working.
-robots.txt is obeyed by ``crawler.robots``.
+The address guards live in ``crawler.addresses``, robots.txt in
+``crawler.robots``, the size cap in ``crawler.limits``.
 ``ConditionalGetMiddleware`` sends ``If-None-Match`` and
 ``If-Modified-Since`` from the validators the portal spider puts in
 ``request.meta["validators"]``.  ``RetryAfterMiddleware`` answers a 429 or 503
 that carries ``Retry-After`` by retrying after that long, at most
 ``CRAWL_RETRY_AFTER_MAX_SECONDS``.  ``CanonicalDupeFilter`` makes Scrapy's
 duplicate filter compare canonical URLs (``crawler.urls``).  Imports Scrapy,
-crawler.urls, crawler.addresses and the stdlib.
+crawler.urls and the stdlib.
 """
 
 from __future__ import annotations
@@ -26,8 +23,6 @@ from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.http import Response
 
-from crawler.addresses import PrivateAddressMiddleware as PrivateAddressMiddleware
-from crawler.addresses import PrivateAddressRefused as PrivateAddressRefused
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)

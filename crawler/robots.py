@@ -22,6 +22,7 @@ Imports Scrapy, Twisted and the stdlib.
 from __future__ import annotations
 
 import logging
+
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware

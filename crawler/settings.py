@@ -58,7 +58,7 @@ HTTPERROR_ALLOW_ALL = True
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) so a refused address costs no request at all.
-    "crawler.middlewares.PrivateAddressMiddleware": 50,
+    "crawler.addresses.PrivateAddressMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     # robots.txt answering 5xx or unreachable: disallow all (RFC 9309).
     "crawler.robots.ConcurrentRobotsTxtMiddleware": 100,
@@ -68,6 +68,9 @@ DOWNLOADER_MIDDLEWARES = {
     # DOWNLOAD_MAXSIZE after decompression, failing as too_large (crawler/limits.py).
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.limits.CappedCompressionMiddleware": 590,
+    # Last before the download handler (Scrapy's own stop at 900): sees every
+    # response, redirects included, before anything else does (crawler/addresses.py).
+    "crawler.addresses.ConnectedAddressMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
@@ -138,9 +141,6 @@ CRAWL_ALLOWED_NETWORKS: list[str] = []
 # module, the CLI's or `scrapy crawl -s`), never from a spider's
 # custom_settings; it refuses names that resolve to private addresses.
 TWISTED_DNS_RESOLVER = "crawler.addresses.PublicAddressResolver"
-# Last before the download handler (Scrapy's own stop at 900): sees every
-# response, redirects included, before anything else does.
-DOWNLOADER_MIDDLEWARES["crawler.addresses.ConnectedAddressMiddleware"] = 950
 # No proxy (http_proxy and friends are ignored): a proxy resolves host names
 # itself, out of the guard's sight.  Turning it on needs --allow-private.
 HTTPPROXY_ENABLED = False

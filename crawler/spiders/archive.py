@@ -34,7 +34,7 @@ from twisted.python.failure import Failure
 from crawler.extract import ExtractionError, ExtractOptions, NotAnArticle, extract_article
 from crawler.items import ArticleItem, Capture, FailedCaptureItem
 from crawler.limits import ResponseTooLarge
-from crawler.middlewares import PrivateAddressRefused
+from crawler.addresses import PrivateAddressRefused
 from crawler.robots import RobotsTxtUnreachable
 
 # Download errors and the reason we record for them.  Scrapy's own exception

@@ -342,7 +342,7 @@ def test_resolver_alone_opens_no_connection_to_a_refused_address(servers: Server
     requests_before, connections_before = servers.mark()
     result = run_cli(tmp_path, "archive", *urls, "--db", "r.db", *FAST,
                      "-s", f"CRAWL_ALLOWED_NETWORKS={allowed}",
-                     *middlewares_without("crawler.middlewares.PrivateAddressMiddleware"))
+                     *middlewares_without("crawler.addresses.PrivateAddressMiddleware"))
     assert outcomes(result.stdout) == {url: "failed: private_address" for url in urls}, result.stderr
     assert servers.secret_connections[connections_before:] == []
     if case == "name":
@@ -364,7 +364,7 @@ def test_connected_address_check_alone_stores_nothing_from_a_refused_address(
     urls = [secret_urls(servers)[0], servers.secret]
     _, connections_before = servers.mark()
     result = run_cli(tmp_path, "archive", *urls, "--db", "c.db", *ONLY_LOOPBACK_1, *FAST,
-                     *middlewares_without("crawler.middlewares.PrivateAddressMiddleware"),
+                     *middlewares_without("crawler.addresses.PrivateAddressMiddleware"),
                      "-s", f"TWISTED_DNS_RESOLVER={__name__}.UncheckedResolver")
     assert outcomes(result.stdout) == {url: "failed: private_address" for url in urls}, result.stderr
     assert len(servers.secret_connections[connections_before:]) >= 2  # it did connect
@@ -381,7 +381,7 @@ def test_the_guard_resolver_must_be_installed(servers: Servers, tmp_path: Path) 
 @pytest.mark.parametrize("layers", ["all guards", "download handlers only"])
 def test_crawl_reads_no_file_or_data_url_from_a_sitemap(servers: Servers, tmp_path: Path,
                                                         layers: str) -> None:
-    off = middlewares_without("crawler.middlewares.PrivateAddressMiddleware") if layers != "all guards" else ()
+    off = middlewares_without("crawler.addresses.PrivateAddressMiddleware") if layers != "all guards" else ()
     requests_before, _ = servers.mark()
     result = run_cli(tmp_path, "crawl", servers.public, "--db", "s.db", "--depth", "1",
                      *ONLY_LOOPBACK_1, *PORTAL_FAST, *off)
