@@ -12,6 +12,7 @@ import re
 from typing import Mapping
 
 from .body import extract_body
+from .encoding import replacement_ratio
 from .errors import NotAnArticle, UnparseableDocument
 from .metadata import Metadata, extract_metadata
 from .model import Article, ExtractOptions
@@ -116,10 +117,6 @@ def check_decoding(doc: Document, text: str | None, options: ExtractOptions) -> 
             f"{ratio:.1%} of the {where} is undecodable bytes (read as {doc.encoding})")
     return ratio
 
-
-def replacement_ratio(text: str) -> float:
-    """Return the share of U+FFFD replacement characters in ``text``."""
-    return text.count("\ufffd") / len(text) if text else 0.0
 
 
 def is_soft_404(doc: Document, meta: Metadata, text: str | None) -> bool:

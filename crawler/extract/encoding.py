@@ -151,7 +151,7 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             text = body[len(bom):].decode(encoding, "replace")
-            return DecodedText(text, encoding, encoding, _ratio(text))
+            return DecodedText(text, encoding, encoding, replacement_ratio(text))
 
     raw_header = header_charset(headers)
     raw_meta = meta_charset(body)
@@ -188,18 +188,18 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
             if encoding in _LATIN1 and not _plausible(fitting, encoding):
                 latin_fallback = (fitting, encoding)
                 continue
-            return DecodedText(fitting, encoding, declared, _ratio(fitting))
+            return DecodedText(fitting, encoding, declared, replacement_ratio(fitting))
         if _plausible(fitting, encoding):
-            return DecodedText(fitting, encoding, declared, _ratio(fitting))
+            return DecodedText(fitting, encoding, declared, replacement_ratio(fitting))
     if latin_fallback is not None:
         text, encoding = latin_fallback
-        return DecodedText(text, encoding, declared, _ratio(text))
+        return DecodedText(text, encoding, declared, replacement_ratio(text))
     for encoding in candidates:
         damaged = _decode_fitting(body, encoding, NON_ASCII_BYTES_PER_ALLOWED_ERROR_DECLARED)
         if damaged is not None:
-            return DecodedText(damaged, encoding, declared, _ratio(damaged))
+            return DecodedText(damaged, encoding, declared, replacement_ratio(damaged))
     text = body.decode("utf-8", "replace")
-    return DecodedText(text, "utf-8", declared, _ratio(text))
+    return DecodedText(text, "utf-8", declared, replacement_ratio(text))
 
 
 # Share of the non-ASCII characters that must be CJK for an undeclared
@@ -256,7 +256,6 @@ def _plausible(text: str, encoding: str) -> bool:
             and cjk / len(runs) >= MIN_MEAN_CJK_RUN_CHARS)
 
 
-def _ratio(text: str) -> float:
-    if not text:
-        return 0.0
-    return text.count("\ufffd") / len(text)
+def replacement_ratio(text: str) -> float:
+    """Return the share of U+FFFD replacement characters in ``text``."""
+    return text.count("\ufffd") / len(text) if text else 0.0

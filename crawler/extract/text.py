@@ -19,6 +19,9 @@ CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac0
 PROSE_PUNCT_RE = re.compile(r"[.!?;:,，。！？；：、]")
 
 
+# Text longer than this is normalised in chunks of this size (see
+# _normalize_in_chunks); real paragraphs stay far below it, so the common
+# path is one split() and join().
 LONG_TEXT_CHARS = 100_000
 
 
