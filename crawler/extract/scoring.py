@@ -46,20 +46,28 @@ SENTENCE_END_RE = re.compile(r"[.!?。！？…”\"'」)）]\s*$")
 
 # Lines that are boilerplate whatever page they sit on (checked on short
 # blocks only: a paragraph that quotes "all rights reserved" stays prose).
+# Every alternative starts with a literal, so that the regex engine skips to
+# the positions where one may start; the whole-line ones and e-mail addresses
+# are tested apart (one pattern of all three was 3x slower on the zyte pages).
 BOILERPLATE_RE = re.compile(
     r"上一篇|下一篇|上一页|下一页|打印本页|打印此文|关闭窗口|分享到|"
     r"返回顶部|收藏本文|推荐给朋友|点击排行|相关新闻|相关阅读|相关文章|延伸阅读|"
     r"责任编辑|编辑[:：]|网友评论|发表评论|我要评论|sign up|subscribe|newsletter|"
     r"share this|share it|share on|follow us|related (?:stories|articles|posts)|cookie|"
-    r"advertisement|^advert|sponsored|(?<![\w.+-])[\w.+-]+@[\w-]+\.[a-z]{2,}|"
+    r"advertisement|sponsored|"
     # the same lines in the other languages of the hidden test pages
-    r"^anzeige$|weiterlesen|mehr zum thema|lesen sie auch|artikel teilen|"
-    r"^publicité$|lire aussi|à lire aussi|partager (?:sur|cet)|"
-    r"^publicidad$|leer más|lea también|compartir en|"
-    r"^реклама$|читайте также|поделиться|подписывайтесь|"
-    r"関連記事|続きを読む|前の記事|次の記事|シェアする|^広告$|"
-    r"관련기사|공유하기|^광고$|무단 ?전재",
+    r"weiterlesen|mehr zum thema|lesen sie auch|artikel teilen|"
+    r"lire aussi|à lire aussi|partager (?:sur|cet)|"
+    r"leer más|lea también|compartir en|"
+    r"читайте также|поделиться|подписывайтесь|"
+    r"関連記事|続きを読む|前の記事|次の記事|シェアする|"
+    r"관련기사|공유하기|무단 ?전재",
 )
+# Matched at the start of the line only.
+BOILERPLATE_START_RE = re.compile(
+    r"advert|anzeige$|publicité$|publicidad$|реклама$|広告$|광고$"
+)
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[a-z]{2,}")
 # Footer lines: licence numbers and copyright notices.  Chinese footers run
 # long (licence, record and hotline numbers in one line: 110 characters on a
 # zh-dev page), so these are recognised up to a larger weight.
@@ -92,10 +100,12 @@ def is_boilerplate_line(block: Block) -> bool:
     weight = text_weight(block)
     if weight >= MAX_FOOTER_LINE_WEIGHT:
         return False
-    # Both patterns are lower case: searching the lower-cased text is about
+    # All patterns are lower case: searching the lower-cased text is about
     # twice as fast as a case-insensitive search.
     lowered = block.text.lower()
-    if weight < MAX_BOILERPLATE_LINE_WEIGHT and BOILERPLATE_RE.search(lowered):
+    if weight < MAX_BOILERPLATE_LINE_WEIGHT and (
+            BOILERPLATE_RE.search(lowered) or BOILERPLATE_START_RE.match(lowered)
+            or ("@" in lowered and EMAIL_RE.search(lowered))):
         return True
     return bool(FOOTER_RE.search(lowered))
 
@@ -106,7 +116,7 @@ def weigh_block(block: Block) -> float:
     density = block.link_density
     if is_boilerplate_line(block):
         return -BOILERPLATE_PENALTY
-    punct = len(PROSE_PUNCT_RE.findall(block.text))
+    punct = PROSE_PUNCT_RE.search(block.text) is not None
     unlinked = weight * (1 - density)
     if unlinked >= MIN_LINKED_PROSE_WEIGHT and punct:
         # A long paragraph that links many names (or carries a hover card)
