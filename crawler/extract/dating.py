@@ -138,8 +138,39 @@ def _script_dates(context: PageContext) -> list[str]:
         # lower-casing) over a big inline script; every match holds one.
         if not any(word in text for word in _SCRIPT_DATE_WORDS):
             continue
-        values.extend(m.group(1) for m in _SCRIPT_DATE_RE.finditer(text))
+        values.extend(_script_date_values(text))
     return values[:5]
+
+
+# Every match of _SCRIPT_DATE_RE starts with one of these, in some case.
+_SCRIPT_DATE_STARTS = ("pub", "creat", "relea", "date")
+
+
+def _script_date_values(text: str) -> list[str]:
+    """Return the dates that ``_SCRIPT_DATE_RE`` finds in ``text``, in order.
+
+    The pattern is tried only where the lower-cased text holds one of the
+    words a match starts with (found with str.find): letting the regex
+    engine try every position of a 50 KB script took a few percent of all
+    extraction time on the zyte pages.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower-case to two
+        return [m.group(1) for m in _SCRIPT_DATE_RE.finditer(text)]
+    starts: set[int] = set()
+    for word in _SCRIPT_DATE_STARTS:
+        at = lowered.find(word)
+        while at != -1:
+            starts.add(at)
+            at = lowered.find(word, at + 1)
+    values: list[str] = []
+    end = 0
+    for at in sorted(starts):
+        match = _SCRIPT_DATE_RE.match(text, at) if at >= end else None
+        if match:
+            values.append(match.group(1))
+            end = match.end()
+    return values
 
 
 def _chinese(context: PageContext) -> bool:
