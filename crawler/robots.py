@@ -15,8 +15,10 @@ run only; the next run asks again.  Each unreachable host is logged as a
 warning and counted in the stats key ``robotstxt/unreachable``.  A fetch
 that a middleware refused (``IgnoreRequest``: too many redirects, a private
 address) keeps Scrapy's answer, allow all, as RFC 9309 §2.3.1.2 allows for
-redirect chains; the page request meets the same refusal on its own.
-Imports Scrapy, Twisted and the stdlib.
+redirect chains; the page request meets the same refusal on its own.  A
+robots.txt larger than DOWNLOAD_MAXSIZE once decompressed (a bomb) is not
+read and counts as unreachable: disallowing is the safe reading of a file
+we refused to parse.  Imports Scrapy, Twisted, crawler.limits and the stdlib.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+
+from crawler.limits import ResponseTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +122,7 @@ class ConcurrentRobotsTxtMiddleware(RobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        if isinstance(exc, IgnoreRequest):
+        if isinstance(exc, IgnoreRequest) and not isinstance(exc, ResponseTooLarge):
             super()._robots_error(exc, netloc)
             return
         self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")

@@ -10,6 +10,7 @@ their own, since robots.txt is read once per host and port.
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import socket
@@ -188,6 +189,8 @@ def test_soft_404_pages_are_not_archived(
 # robots.txt faults: one server (host:port) per behaviour.
 
 ROBOTS_SLOW_SECONDS = 3.0
+# DOWNLOAD_MAXSIZE of the robots.txt test, so that its bomb stays small.
+ROBOTS_MAXSIZE = 100_000
 
 
 @dataclass
@@ -218,15 +221,20 @@ class RobotsFaultHandler(BaseHTTPRequestHandler):
         elif mode == "slow":
             time.sleep(ROBOTS_SLOW_SECONDS)
             self.send(200, b"User-agent: *\nAllow: /\n")
+        elif mode == "bomb":  # larger than ROBOTS_MAXSIZE once decompressed
+            body = gzip.compress(b"User-agent: *\nAllow: /\n" + b"#" * (2 * ROBOTS_MAXSIZE))
+            self.send(200, body, encoding="gzip")
         elif mode == "reset":
             # SO_LINGER with a zero timeout: close() sends RST, before any answer.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
 
-    def send(self, status: int, body: bytes) -> None:
+    def send(self, status: int, body: bytes, encoding: str | None = None) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", "text/html")
+            if encoding:
+                self.send_header("Content-Encoding", encoding)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -241,7 +249,8 @@ class RobotsFaultHandler(BaseHTTPRequestHandler):
 def robots_hosts() -> Iterator[dict[str, RobotsHost]]:
     """Start one server per robots.txt behaviour; return {mode: RobotsHost}."""
     hosts = {}
-    for mode in ("status/503", "status/500", "status/429", "slow", "reset", "status/404", "status/403"):
+    for mode in ("status/503", "status/500", "status/429", "slow", "reset", "bomb", "status/404",
+                 "status/403"):
         server = ThreadingHTTPServer(("127.0.0.1", 0), RobotsFaultHandler)
         server.daemon_threads = True
         server.robots = mode  # type: ignore[attr-defined]
@@ -260,7 +269,7 @@ def test_unreachable_robots_txt_disallows_its_host(
     expected = {
         site.url("/changing.html"): "archived",
         **{robots_hosts[mode].url("/article.html"): "failed: robots_txt_unreachable"
-           for mode in ("status/503", "status/500", "status/429", "slow", "reset")},
+           for mode in ("status/503", "status/500", "status/429", "slow", "reset", "bomb")},
         # 4xx: robots.txt is unavailable, which allows everything (RFC 9309 2.3.1.3).
         robots_hosts["status/404"].url("/article.html"): "archived",
         robots_hosts["status/403"].url("/article.html"): "archived",
@@ -268,12 +277,13 @@ def test_unreachable_robots_txt_disallows_its_host(
         refused: "failed: connection_refused",
     }
     result = run_newsarchive("archive", *expected, "--db", "robots.db", "--allow-private",
-                             "--timeout", "1", "-v", *NO_DELAY, *PARALLEL, *NO_RETRY)
+                             "--timeout", "1", "-v", *NO_DELAY, *PARALLEL, *NO_RETRY,
+                             "-s", f"DOWNLOAD_MAXSIZE={ROBOTS_MAXSIZE}")
 
     check_run(expected, result.stdout, result.returncode, tmp_path / "robots.db")
-    for mode in ("status/503", "status/500", "status/429", "slow", "reset"):
+    for mode in ("status/503", "status/500", "status/429", "slow", "reset", "bomb"):
         host = robots_hosts[mode]
         assert "/article.html" not in host.requests, mode
         netloc = host.url("").removeprefix("http://")
         assert f"robots.txt of {netloc} is unreachable" in result.stderr
-    assert "'robotstxt/unreachable': 6" in result.stderr  # five servers and the refused port
+    assert "'robotstxt/unreachable': 7" in result.stderr  # six servers and the refused port
