@@ -53,6 +53,7 @@ LABEL_RE = re.compile(
 )
 MAX_HOME_LINKS = 10
 _PLAIN_HREFS = lxml.etree.XPath("//body//a/@href", smart_strings=False)
+_HREF_LINKS = lxml.etree.XPath("//body//a[@href]")
 MAX_H1 = 5
 MAX_H2 = 8
 # class/id marks of headline blocks and of breadcrumb containers.
@@ -203,9 +204,13 @@ def _home_link_parents(root: lxml.etree._Element, url: str) -> list[lxml.etree._
     hrefs = _PLAIN_HREFS(root)
     indexes = [i for i, h in enumerate(hrefs) if isinstance(h, str) and h.strip() in wanted
                ] if isinstance(hrefs, list) else []
-    links = [h.getparent() for h in fetch_positions(root, "//body//a/@href", indexes[:MAX_HOME_LINKS])]
+    if not indexes:
+        return []
+    # The links in the order of their hrefs: one XPath for all the links a
+    # page has, where fetching each home link by its position took one each.
+    links = _HREF_LINKS(root)
     parents: list[lxml.etree._Element] = []
-    for link in links[:MAX_HOME_LINKS]:
+    for link in (links[i] for i in indexes[:MAX_HOME_LINKS]) if isinstance(links, list) else ():
         parent = link.getparent()
         if parent is not None and parent.tag not in ("li", "body") and parent not in parents:
             parents.append(parent)
