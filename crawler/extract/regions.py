@@ -136,25 +136,12 @@ def _add_tail(lines: list[Line], element: lxml.etree._Element) -> None:
         lines.append(Line(text, parent))
 
 
-class _LineWriter:
-    """Accumulates text pieces and cuts them into lines at block boundaries."""
-
-    def __init__(self, owner: lxml.etree._Element) -> None:
-        self.lines: list[Line] = []
-        self.parts: list[str] = []
-        self.owner = owner
-
-    def add(self, text: str | None) -> None:
-        if text:
-            self.parts.append(text)
-
-    def flush(self, next_owner: lxml.etree._Element) -> None:
-        if self.parts:
-            text = collapse_gaps("".join(self.parts))[:MAX_LINE_CHARS]
-            if text:
-                self.lines.append(Line(text, self.owner))
-            self.parts = []
-        self.owner = next_owner
+def _end_line(lines: list[Line], parts: list[str], owner: lxml.etree._Element) -> None:
+    """Append the pending text ``parts`` as a line of ``owner`` and empty them."""
+    text = collapse_gaps("".join(parts))[:MAX_LINE_CHARS]
+    if text:
+        lines.append(Line(text, owner))
+    parts.clear()
 
 
 def collect_lines(region: lxml.etree._Element, anchor: lxml.etree._Element | None = None,
@@ -164,37 +151,44 @@ def collect_lines(region: lxml.etree._Element, anchor: lxml.etree._Element | Non
     The walk stops LINES_AFTER_HEADLINE lines after the anchor, or after
     ``max_events`` elements; the index is -1 when the anchor was not met.
     """
-    writer = _LineWriter(region)
+    lines: list[Line] = []
+    parts: list[str] = []
+    owner = region
     anchor_index = -1
-    skipping = 0
     events = 0
-    for event, element in lxml.etree.iterwalk(region, events=("start", "end")):
+    walker = lxml.etree.iterwalk(region, events=("start", "end"))
+    for event, element in walker:
         tag = element.tag
         if not isinstance(tag, str):
             continue
         if event == "start":
             events += 1
-            if tag in SKIP_TAGS or skipping:
-                skipping += tag in SKIP_TAGS
+            if tag in SKIP_TAGS:
+                # Nothing below is read, but its elements count toward the budget.
+                events += sum(1 for _ in element.iter(lxml.etree.Element)) - 1
+                walker.skip_subtree()
                 continue
             if tag in BLOCK_TAGS or element is anchor:
-                writer.flush(element)
+                if parts:
+                    _end_line(lines, parts, owner)
+                owner = element
             if element is anchor:
-                anchor_index = len(writer.lines)
-            writer.add(element.text)
-            continue
-        skipping -= tag in SKIP_TAGS
-        if skipping:
+                anchor_index = len(lines)
+            if element.text:
+                parts.append(element.text)
             continue
         if tag in BLOCK_TAGS or element is anchor:
+            if parts:
+                _end_line(lines, parts, owner)
             parent = element.getparent()
-            writer.flush(parent if parent is not None else region)
-        if element is not region:
-            writer.add(element.tail)
-        if 0 <= anchor_index < len(writer.lines) - LINES_AFTER_HEADLINE or events > max_events:
+            owner = parent if parent is not None else region
+        if element is not region and element.tail:
+            parts.append(element.tail)
+        if 0 <= anchor_index < len(lines) - LINES_AFTER_HEADLINE or events > max_events:
             break
-    writer.flush(region)
-    return writer.lines, anchor_index
+    if parts:
+        _end_line(lines, parts, owner)
+    return lines, anchor_index
 
 
 _PLAIN_TEXTS = lxml.etree.XPath(".//text()", smart_strings=False)
