@@ -212,7 +212,12 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
     """
     namer = _Namer(captions)
     blocks: list[Block] = []
+    # The open elements from the root down, and for each open block element
+    # how many of them lead down to it: a block's ancestors come from here
+    # instead of an iterancestors() per owner in the scoring stage.
+    path: list[lxml.etree._Element] = []
     owners: list[lxml.etree._Element] = [root]
+    owner_depths: list[int] = [1]
     flagged: list[lxml.etree._Element] = []
     lines: list[Line] = []
     buffer: list[str] = []
@@ -233,7 +238,8 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
             end_line()
         if lines:
             owner = owners[-1]
-            blocks.append(Block(owner, lines.copy(), owner.tag, tuple(flagged)))
+            blocks.append(Block(owner, lines.copy(), owner.tag, tuple(flagged),
+                                ancestors=path[owner_depths[-1] - 1::-1]))
             lines.clear()
 
     walker = lxml.etree.iterwalk(root, events=("start", "end"))
@@ -252,10 +258,12 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
                 walker.skip_subtree()
                 skipped = el
                 continue
+            path.append(el)
             if tag in BLOCK_TAGS:
                 if buffer or lines:
                     end_block()
                 owners.append(el)
+                owner_depths.append(len(path))
                 if namer.flagged(el, tag, names):
                     flagged.append(el)
             elif tag == "br":
@@ -275,10 +283,14 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
             if buffer or lines:
                 end_block()
             owners.pop()
+            owner_depths.pop()
             if flagged and flagged[-1] is el:
                 flagged.pop()
-        elif tag == "a":
-            link_depth -= 1
+            path.pop()
+        else:
+            if tag == "a":
+                link_depth -= 1
+            path.pop()
         tail = el.tail
         if tail:
             buffer.append(tail)

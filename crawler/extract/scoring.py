@@ -169,15 +169,18 @@ def container_factor(el: lxml.etree._Element) -> float:
 def score_candidates(blocks: list[Block]) -> dict[lxml.etree._Element, float]:
     """Weigh every block and add its weight to its owner and every ancestor.
 
-    Sets ``block.weight`` and ``block.ancestors`` (owner first, root last) and
-    returns each element's score, factored by its tag and naming.  An
-    element's score is then the prose it holds minus the boilerplate it holds,
-    so the best one is the smallest subtree with all of the article.
+    Sets ``block.weight`` and, unless ``collect_blocks`` did, ``block.ancestors``
+    (owner first, root last); returns each element's score, factored by its
+    tag and naming.  An element's score is then the prose it holds minus the
+    boilerplate it holds, so the best one is the smallest subtree with all of
+    the article.
     """
     raw: dict[lxml.etree._Element, float] = {}
     chains: dict[lxml.etree._Element, list[lxml.etree._Element]] = {}
     for block in blocks:
         block.weight = weigh_block(block)
+        if block.ancestors:
+            continue  # collect_blocks knew them
         chain = chains.get(block.owner)
         if chain is None:
             chain = [block.owner, *block.owner.iterancestors()]
