@@ -54,9 +54,9 @@ def split_breadcrumb(text: str) -> tuple[str, ...] | None:
         return None
     labelled = _PREFIX_RE.match(text)
     rest = text[labelled.end():] if labelled else text
-    parts = [p for p in _SEPARATOR_RE.split(rest) if p]
     if not _STRONG_SEPARATOR_RE.search(rest) and not labelled:
-        return None
+        return None  # before the split: most lines near a headline are no trail
+    parts = [p for p in _SEPARATOR_RE.split(rest) if p]
     if not labelled and not (parts and _HOME_RE.match(parts[0])):
         return None
     if not parts or any(len(p) > MAX_CRUMB_CHARS for p in parts):

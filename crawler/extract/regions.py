@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.etree
 
@@ -56,11 +56,12 @@ class Line:
 
     text: str
     element: lxml.etree._Element
+    # The line with every whitespace run collapsed to one space; computed
+    # once here, since bylines, breadcrumbs and the language sample all read it.
+    plain: str = field(init=False)
 
-    @property
-    def plain(self) -> str:
-        """The line with every whitespace run collapsed to one space."""
-        return normalize_space(self.text)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", normalize_space(self.text))
 
 
 def collapse_gaps(text: str) -> str:
