@@ -99,7 +99,7 @@ class Byline:
 
 def parse_byline(line: str, chinese: bool = False, month_first: bool = True) -> Byline:
     """Return what a byline-like ``line`` says; an empty Byline for long or label-less text."""
-    if len(line) > MAX_BYLINE_CHARS:
+    if len(line) > MAX_BYLINE_CHARS or (line.isascii() and not _may_be_latin_byline(line)):
         return Byline()
     dates = find_dates(line, chinese, month_first) if _DIGIT_RE.search(line) else []
     labels = list(_LABEL_RE.finditer(line)) if _LABEL_START_RE.search(line) else []
@@ -122,6 +122,20 @@ def parse_byline(line: str, chinese: bool = False, month_first: bool = True) -> 
         dates=tuple(dates),
         labelled_date=labelled_date or bool(dates and labels),
     )
+
+
+# The labels a line in ASCII can hold (the others are CJK).  Most lines
+# near an English headline are menu items and teasers holding none of them
+# and no digit, and say nothing; testing for that first takes a fraction of
+# the label regex's time.
+_ASCII_LABELS = tuple(k for k in _ROLE_OF_LABEL if k.isascii())
+
+
+def _may_be_latin_byline(line: str) -> bool:
+    if _DIGIT_RE.search(line):
+        return True
+    lowered = line.lower()
+    return any(label in lowered for label in _ASCII_LABELS)
 
 
 def _label_key(label: re.Match[str]) -> str:
