@@ -189,13 +189,19 @@ def score_candidates(blocks: list[Block]) -> dict[lxml.etree._Element, float]:
     demote_teasers(blocks)
     for block in blocks:
         weight = block.weight
-        for el in block.ancestors:
+        flagged = block.flagged if weight < 0 else ()
+        ancestors = block.ancestors
+        for depth, el in enumerate(ancestors):
             raw[el] = raw.get(el, 0.0) + weight
-            if weight < 0 and block.flagged and el in block.flagged:
+            if flagged and el in flagged:
                 # A marked box (nav, share bar, "related") weighs against
                 # itself but not against the containers around it: a
                 # related-links list inside the article must not sink it.
-                weight = 0.0
+                # The containers above still get their place in ``raw``,
+                # whose order breaks ties in pick_container.
+                for above in ancestors[depth + 1:]:
+                    raw.setdefault(above, 0.0)
+                break
     return {el: score * container_factor(el) for el, score in raw.items() if score > 0}
 
 
