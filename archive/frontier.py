@@ -7,6 +7,8 @@ canonical (``crawler.urls.canonicalize_url``: this package never imports the
 crawler).  Each writing function commits its own short BEGIN IMMEDIATE
 transaction; ``archive.store.save_article(..., fetch=...)`` and
 ``archive.batch.save_batch`` mark a URL in the same transaction as its article.  ``due_for_revisit`` is pure.
+``iter_pending`` reads the queue a chunk at a time, so a crawl takes its next
+requests from a frontier of any size without loading it.
 Imports stdlib, sqlite_utils and ``archive.store``.
 
 In flight is not a state of its own: a URL is ``queued`` from the moment it
@@ -20,7 +22,7 @@ hands them out again; a URL is never ``done`` without its capture and article.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -153,6 +155,68 @@ def pending(db: Database, sites: Iterable[str] | None = None,
         sql += " LIMIT ?"
         params.append(int(limit))
     return _rows(db, sql, params)
+
+
+def iter_pending(db: Database, sites: Iterable[str] | None = None,
+                 chunk: int = LOOKUP_CHUNK) -> Iterator[dict[str, Any]]:
+    """Yield the queued ``urls`` rows (of ``sites`` if given) in ``pending``'s order.
+
+    Reads ``chunk`` rows at a time (keyset pagination on discovered_at and
+    rowid), so a caller that stops after a few rows reads a few, whatever
+    the frontier's size.  Writes between two rows may or may not show.
+    """
+    where = "state = 'queued'"
+    params: list[Any] = []
+    if sites is not None:
+        site_list = list(sites)
+        where += f" AND site IN ({', '.join('?' for _ in site_list)})"
+        params += site_list
+    after: list[Any] = []
+    while True:
+        sql = f"SELECT rowid AS _rowid, * FROM urls WHERE {where}"
+        if after:
+            sql += " AND (discovered_at, rowid) > (?, ?)"
+        sql += " ORDER BY discovered_at, rowid LIMIT ?"
+        rows = _rows(db, sql, [*params, *after, int(chunk)])
+        for row in rows:
+            after = [row["discovered_at"], row.pop("_rowid")]
+            yield row
+        if len(rows) < chunk:
+            return
+
+
+def pending_count(db: Database, sites: Iterable[str] | None = None) -> int:
+    """Return how many ``urls`` (of ``sites`` if given) are queued."""
+    sql = "SELECT count(*) FROM urls WHERE state = 'queued'"
+    params: list[Any] = []
+    if sites is not None:
+        site_list = list(sites)
+        sql += f" AND site IN ({', '.join('?' for _ in site_list)})"
+        params += site_list
+    return int(db.execute(sql, params).fetchone()[0])
+
+
+def url_states(db: Database, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Return the ``urls`` rows of the known ones of ``urls``, by url."""
+    urls = list(dict.fromkeys(urls))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(urls), LOOKUP_CHUNK):
+        chunk = urls[start:start + LOOKUP_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        for row in _rows(db, f"SELECT * FROM urls WHERE url IN ({marks})", chunk):
+            found[row["url"]] = row
+    return found
+
+
+def fetch_counts_since(db: Database, since: str) -> dict[str, int]:
+    """Return ``{url: fetch_count}`` of the URLs last fetched at ``since`` or later.
+
+    ``since`` is an ISO-8601 UTC time as ``utc_now`` writes it.  A crawl
+    calls it when it starts, to tell its own fetches from those of a run
+    that ended in the same second.
+    """
+    cursor = db.execute("SELECT url, fetch_count FROM urls WHERE last_fetched_at >= ?", [since])
+    return {url: int(count) for url, count in cursor.fetchall()}
 
 
 def url_state(db: Database, url: str) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from archive import (
     start_run,
     url_state,
 )
+from archive.frontier import LOOKUP_CHUNK, fetch_counts_since, iter_pending, pending_count, url_states
 from archive.migrations import MIGRATIONS
 from tests.archive.conftest import ZH_URL, make_article, make_capture
 
@@ -263,3 +264,33 @@ def test_ten_thousand_enqueues_are_fast(tmp_path: Path) -> None:
     # Two calls of 10,000 rows take ~0.1 s on the 2-core CI box.
     assert elapsed < 1.0
     db.close()
+
+
+def test_iter_pending_reads_in_chunks_in_pending_order(db: Database) -> None:
+    # Seven URLs of one second and two of another: the keyset goes on by rowid.
+    enqueue(db, [{"url": f"https://a.org/{i}"} for i in range(7)])
+    enqueue(db, [{"url": "https://b.org/1"}])
+    db.execute("UPDATE urls SET discovered_at = '2024-01-01T00:00:00+00:00' "
+               "WHERE url IN ('https://a.org/5', 'https://a.org/6')")
+    db.conn.commit()
+    record_fetch(db, **fetch(url="https://a.org/1"))
+    expected = [r["url"] for r in pending(db)]
+    assert expected[:2] == ["https://a.org/5", "https://a.org/6"]
+    assert [r["url"] for r in iter_pending(db, chunk=2)] == expected
+    assert [r["url"] for r in iter_pending(db, sites=["a.org"], chunk=3)] == expected[:-1]
+    assert list(iter_pending(db, sites=[])) == []
+    rows = iter_pending(db, chunk=2)
+    assert next(rows) == pending(db, limit=1)[0]  # whole rows, without the rowid
+    assert pending_count(db) == 7 and pending_count(db, sites=["b.org"]) == 1
+
+
+def test_url_states_and_fetch_counts_since(db: Database) -> None:
+    enqueue(db, [{"url": f"https://a.org/{i}"} for i in range(3)])
+    urls = [f"https://a.org/{i}" for i in range(LOOKUP_CHUNK + 2)]
+    states = url_states(db, urls + urls[:1])
+    assert sorted(states) == urls[:3] and states[urls[2]]["state"] == "queued"
+    record_fetch(db, **fetch(url=urls[0], fetched_at="2024-06-01T10:00:00+00:00"))
+    record_fetch(db, **fetch(url=urls[1], fetched_at="2024-06-01T10:00:01+00:00"))
+    record_fetch(db, **fetch(url=urls[1], fetched_at="2024-06-01T10:00:02+00:00"))
+    assert fetch_counts_since(db, "2024-06-01T10:00:01+00:00") == {urls[1]: 2}
+    assert fetch_counts_since(db, "2024-06-01T10:00:03+00:00") == {}
