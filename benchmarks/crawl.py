@@ -233,7 +233,8 @@ def print_report(big: dict[str, Any], small: dict[str, Any] | None) -> None:
             na = row["na"]
             print(f"  {row['articles']:>5} articles: {int(na['stats']['response_received_count']):>5} pages, "
                   f"VmHWM {na['hwm_kb'] / 1024:.0f} MB, with workers {na['total_kb'] / 1024:.0f} MB, "
-                  f"{pages_per_s(na['stats']):.1f} pages/s")
+                  f"{pages_per_s(na['stats']):.1f} pages/s, "
+                  f"scheduler max {int(na['stats'].get('crawl/scheduled_max', 0))} requests")
 
 
 def main() -> None:

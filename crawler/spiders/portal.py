@@ -20,15 +20,37 @@ table ``urls``): every URL found is queued under its canonical form before it
 is requested, a known article is requested again only when
 ``due_for_revisit`` says so and then with its validators (conditional GET),
 a 304 or an unchanged body is a ``NotModifiedItem``, and the URLs a killed run
-left queued are requested first by the next run.  Imports Scrapy, Twisted,
-crawler.extract, crawler.urls, crawler.profiles, crawler.discovery,
-crawler.workers and archive.frontier; nothing of Scrapy leaves it but plain-valued items.
+left queued are requested first by the next run.
+
+The frontier is the crawl's queue, so memory does not grow with the site.
+Links, sitemaps and feeds only queue URLs in the archive (``consider``);
+``refill`` turns the oldest queued URLs into requests and hands them to
+Scrapy's scheduler with ``engine.crawl``, never more than
+``CRAWL_MAX_SCHEDULED_REQUESTS`` waiting there at once.  It runs when the
+scheduler runs dry (the ``scheduler_empty`` signal, sent when the downloader
+has a free slot and nothing to take) and when the spider goes idle, where
+``DontCloseSpider`` keeps the crawl open while the frontier still hands out
+URLs.  (Scrapy's lazily read ``start()`` was the other way; but a spider
+whose ``start()`` has not ended never goes idle, so that generator would
+have to decide by itself when the crawl is over.)  Page requests skip
+Scrapy's duplicate filter, whose fingerprints would grow with the site; a
+URL is handed out once per run because the spider keeps the canonical URLs
+in flight (handed out, result not yet stored: about the cap plus a batch)
+and the archive tells which URLs this run has fetched (``last_fetched_at``
+since the run began).  A bounded memory of the URLs met last spares the
+database a lookup for the links every page repeats.  The requests of
+robots.txt, sitemaps and feeds are yielded as usual.  Imports Scrapy,
+Twisted, crawler.extract, crawler.urls, crawler.profiles, crawler.discovery,
+crawler.workers and archive.frontier; nothing of Scrapy leaves it but
+plain-valued items.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections import OrderedDict
+from collections.abc import Sized
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,10 +60,20 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from archive.frontier import due_for_revisit, enqueue, pending, requeue, url_state
+from archive.frontier import (
+    due_for_revisit,
+    enqueue,
+    fetch_counts_since,
+    iter_pending,
+    pending_count,
+    requeue,
+    url_states,
+    utc_now,
+)
 from crawler.discovery import DiscoveryError, read_feed, read_sitemap, robots_sitemaps
 from crawler.extract.analyze import PageAnalysis
 from crawler.items import ArticleItem, Capture, FailedCaptureItem, NotModifiedItem
@@ -58,6 +90,8 @@ from crawler.urls import canonicalize_url
 from crawler.workers import ExtractionPool, PageFailure
 
 FOLLOWED_KINDS = ("home", "section", "list", "tag", "search", "pagination")
+# CRAWL_MAX_SCHEDULED_REQUESTS when unset (crawler/settings.py explains it).
+DEFAULT_MAX_SCHEDULED_REQUESTS = 1000
 # Discovered through a sitemap or feed: an article or a page one step from one.
 FEED_DEPTH = 1
 
@@ -80,9 +114,22 @@ class PortalSpider(scrapy.Spider):
             self.profile = profile_from_urls(list(start_urls))
         else:
             raise ValueError("give -a start_urls=URL[,URL...] or -a profile=FILE")
-        self.scheduled: set[str] = set()
         self.max_depth = self.profile.max_depth
         self.pool = ExtractionPool(0)
+        self.max_scheduled = DEFAULT_MAX_SCHEDULED_REQUESTS
+        # Canonical URLs handed to Scrapy whose result is not stored yet.
+        self.inflight: set[str] = set()
+        # The URLs met last, each with nothing left to do this run (queued,
+        # fetched this run or not due): at most max_scheduled of them.
+        self.settled: OrderedDict[str, None] = OrderedDict()
+        # When start() began (ISO 8601 UTC, to the second); None before.
+        self.run_started_at: str | None = None
+        # Set by start() once the start pages are in flight; refill waits for it.
+        self.refilling = False
+        self.max_url_length = 0
+        # Fetched in the second this run began, by an earlier run: url → fetch_count.
+        self.fetched_before_start: dict[str, int] = {}
+        self.frontier_changed = True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
@@ -93,7 +140,12 @@ class PortalSpider(scrapy.Spider):
         if spider.profile.user_agent:
             crawler.settings.set("USER_AGENT", spider.profile.user_agent, priority="spider")
         spider.pool = ExtractionPool.from_setting(crawler.settings.get("CRAWL_EXTRACT_PROCESSES"))
+        spider.max_scheduled = max_scheduled_requests(crawler.settings.get("CRAWL_MAX_SCHEDULED_REQUESTS"))
+        # Scrapy's UrlLengthMiddleware never sees the requests refill hands out.
+        spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT")
         crawler.signals.connect(spider.start_pool, signal=signals.spider_opened)
+        crawler.signals.connect(spider.on_scheduler_empty, signal=signals.scheduler_empty)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     def start_pool(self) -> None:
@@ -109,10 +161,18 @@ class PortalSpider(scrapy.Spider):
         return archive_db(self.crawler)
 
     async def start(self) -> AsyncIterator[Any]:
+        self.run_started_at = utc_now()
+        self.fetched_before_start = fetch_counts_since(self.db, self.run_started_at)
+        resumed = pending_count(self.db, sites=[self.profile.name])
+        if resumed:
+            # Handed out first by refill: the frontier is oldest first.
+            self.crawler.stats.inc_value("crawl/resumed", resumed)
         starts = {canonicalize_url(url): url for url in self.profile.start_urls}
         self.queue({identity: (url, None) for identity, url in starts.items()}, depth=0, source=None)
         for identity, url in starts.items():
-            yield self.page_request(url, depth=0, identity=identity, force=True)
+            # Fetched every run, whatever the frontier says of them.
+            yield self.page_request(url, depth=0, identity=identity)
+        self.refilling = True
         for url in dict.fromkeys(robots_url(u) for u in self.profile.start_urls):
             yield scrapy.Request(url, callback=self.parse_robots, errback=self.on_aux_error,
                                  meta={"dont_obey_robotstxt": True}, dont_filter=True)
@@ -120,61 +180,90 @@ class PortalSpider(scrapy.Spider):
             yield self.aux_request(url, self.parse_sitemap)
         for url in self.profile.feeds:
             yield self.aux_request(url, self.parse_feed)
-        for row in pending(self.db, sites=[self.profile.name]):
-            self.crawler.stats.inc_value("crawl/resumed")
-            for request in self.consider([row["fetch_url"] or row["url"]],
-                                         depth=int(row.get("depth") or 0), source=None):
-                yield request
 
     # Requests
 
-    def page_request(self, url: str, *, depth: int, identity: str, force: bool = False,
+    def page_request(self, url: str, *, depth: int, identity: str,
                      state: dict[str, Any] | None = None) -> scrapy.Request:
         """Return the request of a page; ``state`` (a known URL) adds validators."""
-        self.scheduled.add(identity)
+        self.inflight.add(identity)
         meta: dict[str, Any] = {"identity": identity, "crawl_depth": depth, "state": state,
                                 "dont_redirect": True}
         if state and state.get("kind") == "article":
             meta["validators"] = {"etag": state.get("etag"),
                                   "last_modified": state.get("last_modified")}
+        # The frontier keeps the crawl to one request per URL and run.
         return scrapy.Request(url, callback=self.parse, errback=self.on_download_error,
-                              meta=meta, dont_filter=force)
+                              meta=meta, dont_filter=True)
 
     def aux_request(self, url: str, callback: Any) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.on_aux_error)
 
-    def consider(self, urls: Iterable[str], *, depth: int, source: str | None) -> Iterator[scrapy.Request]:
-        """Queue the URLs worth fetching in the frontier and yield their requests."""
+    def consider(self, urls: Iterable[str], *, depth: int, source: str | None) -> None:
+        """Queue the URLs worth fetching in the frontier (new ones, and known ones
+        due for a revisit); ``refill`` requests them."""
         stats = self.crawler.stats
         started = time.perf_counter()
+        found = self.unsettled(urls)
+        states = url_states(self.db, found)
         now = datetime.now(timezone.utc)
         candidates: dict[str, tuple[str, dict[str, Any] | None]] = {}
         revisits: list[str] = []
-        for url in urls:
-            if urlsplit(url).scheme not in ("http", "https"):
+        for identity, url in found.items():
+            state = states.get(identity)
+            self.settle(identity)
+            if state is None:
+                candidates[identity] = (url, None)
+            elif state.get("state") == "queued" or self.fetched_this_run(state):
                 continue
-            if not self.profile.allows(url):
-                stats.inc_value("crawl/skipped/outside_profile")
-                continue
-            identity = canonicalize_url(url)
-            if identity in self.scheduled or identity in candidates:
-                continue
-            state = url_state(self.db, identity)
-            if state is not None and state.get("state") in ("done", "failed"):
-                if not due_for_revisit(state, now=now, **self.revisit_policy()):
-                    self.scheduled.add(identity)
-                    stats.inc_value("crawl/skipped/not_due")
-                    continue
+            elif due_for_revisit(state, now=now, **self.revisit_policy()):
                 revisits.append(identity)
-            candidates[identity] = (url, state)
+            else:
+                stats.inc_value("crawl/skipped/not_due")
         self.queue(candidates, depth=depth, source=source)
         if revisits:
             # Queued again, so a run killed before the revisit resumes it.
             requeue(self.db, revisits)
             stats.inc_value("crawl/revisit", len(revisits))
+        if candidates or revisits:
+            self.frontier_changed = True
         add_seconds(self.crawler, "crawl/time/frontier_seconds", time.perf_counter() - started)
-        for identity, (url, state) in candidates.items():
-            yield self.page_request(url, depth=depth, identity=identity, state=state)
+
+    def unsettled(self, urls: Iterable[str]) -> dict[str, str]:
+        """Return ``{canonical URL: URL}`` of the ``urls`` in the profile not
+        in flight or met lately (counting those outside the profile)."""
+        stats = self.crawler.stats
+        found: dict[str, str] = {}
+        for url in urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue
+            if self.max_url_length and len(url) > self.max_url_length:
+                stats.inc_value("crawl/skipped/url_too_long")
+                continue
+            if not self.profile.allows(url):
+                stats.inc_value("crawl/skipped/outside_profile")
+                continue
+            identity = canonicalize_url(url)
+            if identity in self.settled:
+                self.settled.move_to_end(identity)
+            elif identity not in self.inflight:
+                found.setdefault(identity, url)
+        return found
+
+    def settle(self, identity: str) -> None:
+        """Remember ``identity`` as having nothing left to do this run, forgetting
+        the URL met longest ago beyond ``max_scheduled``."""
+        self.settled[identity] = None
+        if len(self.settled) > self.max_scheduled:
+            self.settled.popitem(last=False)
+
+    def fetched_this_run(self, state: dict[str, Any]) -> bool:
+        """Whether the ``urls`` row ``state`` was fetched (and stored) by this run."""
+        fetched = state.get("last_fetched_at")
+        if self.run_started_at is None or not fetched or fetched < self.run_started_at:
+            return False
+        before = self.fetched_before_start.get(state["url"])
+        return before is None or int(state.get("fetch_count") or 0) > before
 
     def queue(self, candidates: dict[str, tuple[str, dict[str, Any] | None]], *, depth: int,
               source: str | None) -> None:
@@ -184,6 +273,63 @@ class PortalSpider(scrapy.Spider):
                                "depth": depth, "kind": (state or {}).get("kind") or "unknown",
                                "discovered_from": source}
                               for identity, (url, state) in candidates.items()])
+
+    # Handing the frontier to Scrapy
+
+    def on_scheduler_empty(self) -> None:
+        if self.frontier_changed:
+            self.refill()
+
+    def on_idle(self) -> None:
+        """Keep the crawl open while the frontier hands out requests."""
+        if self.refill():
+            raise DontCloseSpider
+
+    def refill(self) -> int:
+        """Hand the frontier's oldest queued URLs not in flight to Scrapy's
+        scheduler, up to ``max_scheduled`` waiting there; return how many."""
+        engine = self.crawler.engine
+        if not self.refilling or engine is None:
+            return 0
+        room = self.max_scheduled - self.scheduler_length()
+        if room <= 0:
+            return 0
+        started = time.perf_counter()
+        scheduling = 0.0  # making and scheduling requests, not frontier time
+        if len(self.inflight) >= 2 * self.max_scheduled:
+            self.prune_inflight()
+        handed = 0
+        for row in iter_pending(self.db, sites=[self.profile.name]):
+            if row["url"] in self.inflight:
+                continue
+            state = row if row.get("last_fetched_at") else None
+            scheduled = time.perf_counter()
+            engine.crawl(self.page_request(row["fetch_url"] or row["url"], identity=row["url"],
+                                           depth=int(row.get("depth") or 0), state=state))
+            scheduling += time.perf_counter() - scheduled
+            handed += 1
+            if handed >= room:
+                break
+        # Stopped at the cap: more may be waiting.
+        self.frontier_changed = handed >= room
+        self.crawler.stats.max_value("crawl/scheduled_max", self.scheduler_length())
+        add_seconds(self.crawler, "crawl/time/frontier_seconds",
+                    time.perf_counter() - started - scheduling)
+        return handed
+
+    def prune_inflight(self) -> None:
+        """Forget the URLs in flight whose result this run has stored."""
+        states = url_states(self.db, self.inflight)
+        self.inflight -= {url for url, state in states.items() if self.fetched_this_run(state)}
+
+    def scheduler_length(self) -> int:
+        """Return how many requests wait in Scrapy's scheduler."""
+        engine = self.crawler.engine
+        scheduler = None if engine is None else engine.scheduler
+        if isinstance(scheduler, Sized):
+            return len(scheduler)
+        stats = self.crawler.stats
+        return int(stats.get_value("scheduler/enqueued", 0)) - int(stats.get_value("scheduler/dequeued", 0))
 
     def revisit_policy(self) -> dict[str, float]:
         recrawl = self.profile.recrawl
@@ -222,8 +368,7 @@ class PortalSpider(scrapy.Spider):
         # Followed, kept as a capture, never stored as an article.
         yield self.failed(capture, identity, analysis.kind, None, response)
         if analysis.kind in FOLLOWED_KINDS:
-            for request in self.follow(analysis, depth, identity):
-                yield request
+            self.follow(analysis, depth, identity)
 
     def answer_without_analysis(self, response: Response, capture: Capture, identity: str,
                                 depth: int, state: dict[str, Any] | None) -> list[Any] | None:
@@ -235,8 +380,8 @@ class PortalSpider(scrapy.Spider):
         if 300 <= response.status < 400 and location:
             target = urljoin(response.url, location.decode("latin-1"))
             self.count_page("redirect", f"http_{response.status}")
-            return [self.failed(capture, identity, "redirect", None, response),
-                    *self.consider([target], depth=depth, source=identity)]
+            self.consider([target], depth=depth, source=identity)
+            return [self.failed(capture, identity, "redirect", None, response)]
         if response.status >= 400:
             return [self.failed(capture, identity, "error", f"http_{response.status}", response)]
         if not is_html(capture.headers.get("Content-Type"), self.settings):
@@ -263,11 +408,11 @@ class PortalSpider(scrapy.Spider):
             return self.failed(capture, identity, "error", answer.error_reason, response)
         return answer.analysis
 
-    def follow(self, analysis: PageAnalysis, depth: int, identity: str) -> Iterator[scrapy.Request]:
-        """Yield the requests of a followed page's next pages and links."""
-        yield from self.consider(analysis.next_pages, depth=depth, source=identity)
+    def follow(self, analysis: PageAnalysis, depth: int, identity: str) -> None:
+        """Queue a followed page's next pages and links."""
+        self.consider(analysis.next_pages, depth=depth, source=identity)
         if depth < self.max_depth:
-            yield from self.consider(analysis.links, depth=depth + 1, source=identity)
+            self.consider(analysis.links, depth=depth + 1, source=identity)
         else:
             self.crawler.stats.inc_value("crawl/skipped/depth_limit")
 
@@ -356,9 +501,9 @@ class PortalSpider(scrapy.Spider):
                 yield self.aux_request(url, self.parse_sitemap)
             return
         self.crawler.stats.inc_value("crawl/sitemap/urls", len(content.urls))
-        yield from self.consider(content.urls, depth=FEED_DEPTH, source=canonicalize_url(response.url))
+        self.consider(content.urls, depth=FEED_DEPTH, source=canonicalize_url(response.url))
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_feed(self, response: Response) -> None:
         if response.status != 200:
             self.crawler.stats.inc_value(f"crawl/error/feed_http_{response.status}")
             return
@@ -368,7 +513,7 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"crawl/error/{exc.reason}")
             return
         self.crawler.stats.inc_value("crawl/feed/urls", len(links))
-        yield from self.consider(links, depth=FEED_DEPTH, source=canonicalize_url(response.url))
+        self.consider(links, depth=FEED_DEPTH, source=canonicalize_url(response.url))
 
     def on_aux_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -381,6 +526,20 @@ class PortalSpider(scrapy.Spider):
     def count_page(self, kind: str, reason: str) -> None:
         self.crawler.stats.inc_value(f"crawl/page/{kind}/{reason}")
 
+
+
+def max_scheduled_requests(raw: Any) -> int:
+    """Return CRAWL_MAX_SCHEDULED_REQUESTS as an int; ValueError unless it is 1 or more."""
+    if raw is None or raw == "":
+        return DEFAULT_MAX_SCHEDULED_REQUESTS
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        raise ValueError(f"CRAWL_MAX_SCHEDULED_REQUESTS must be a number of requests, 1 or more "
+                         f"(got {raw!r}); the default is {DEFAULT_MAX_SCHEDULED_REQUESTS}")
+    return value
 
 
 def robots_url(url: str) -> str:
