@@ -79,7 +79,6 @@ ITEM_PIPELINES = {
 
 # crawler/extract: passed to extract_article as ExtractOptions.
 EXTRACT_MIN_BODY_CHARS = 120
-EXTRACT_INCLUDE_COMMENTS = False
 EXTRACT_INCLUDE_CAPTIONS = False  # figure captions and photo credits in the body
 # A body with more than this share of undecodable bytes (U+FFFD) is rejected
 # as "undecodable" rather than stored as mojibake.

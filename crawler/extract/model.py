@@ -27,8 +27,6 @@ class ExtractOptions:
     # IANA zone used for dates the page gives without offset, before the
     # language-based fallback (a site profile sets it).
     site_timezone: str | None = None
-    # Keep reader comments in the body.
-    include_comments: bool = False
     # Keep figure captions and photo credits in the body.  Off by default:
     # the public benchmark's hand-made bodies leave them out, and credits
     # ("Photo: AP") are noise in a search index.

@@ -171,7 +171,6 @@ def extract_options(settings: BaseSettings, site_timezone: str | None = None) ->
         fetched_at=datetime.now(timezone.utc),
         site_timezone=site_timezone or settings.get("EXTRACT_SITE_TIMEZONE") or None,
         min_body_chars=settings.getint("EXTRACT_MIN_BODY_CHARS"),
-        include_comments=settings.getbool("EXTRACT_INCLUDE_COMMENTS"),
         include_captions=settings.getbool("EXTRACT_INCLUDE_CAPTIONS"),
         max_replacement_ratio=settings.getfloat("EXTRACT_MAX_REPLACEMENT_RATIO"),
     )
