@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from archive.errors import StorageError
-from archive.frontier import finish_run, mark_interrupted_runs, start_run
+from archive.frontier import finish_run, mark_interrupted_runs, pending_count, start_run
 from crawler.pipelines import archive_db, stop_crawl
 
 logger = logging.getLogger(__name__)
@@ -190,16 +191,30 @@ class ProgressExtension:
 
     def report(self, final: str | None = None) -> None:
         sys.stderr.write(progress_line(self.name, self.crawler.stats.get_stats(),
-                                       time.monotonic() - self.started, final) + "\n")
+                                       time.monotonic() - self.started, final,
+                                       queued=self.queued()) + "\n")
         sys.stderr.flush()
 
+    def queued(self) -> int | None:
+        """The profile's URLs queued in the archive's frontier (Scrapy's scheduler
+        holds at most CRAWL_MAX_SCHEDULED_REQUESTS of them), or None if unknown."""
+        try:
+            return pending_count(archive_db(self.crawler), sites=[self.name])
+        except (StorageError, sqlite3.Error):
+            return None
 
-def progress_line(name: str, stats: dict[str, Any], elapsed: float, final: str | None = None) -> str:
-    """Return one progress line: pages, pages/min, articles, errors, queue."""
+
+def progress_line(name: str, stats: dict[str, Any], elapsed: float, final: str | None = None,
+                  queued: int | None = None) -> str:
+    """Return one progress line: pages, pages/min, articles, errors, queue.
+
+    ``queued`` is the frontier's queue; without it, Scrapy's scheduler's.
+    """
     pages = int(stats.get("response_received_count", 0))
     per_minute = pages * 60 / elapsed if elapsed > 0 else 0.0
     errors = sum(int(v) for k, v in stats.items() if k.startswith("crawl/error/"))
-    queue = int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0))
+    queue = queued if queued is not None else (
+        int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0)))
     head = f"[{name}] {'done (' + final + ')' if final else 'crawling'} {elapsed:.0f}s:"
     return (f"{head} {pages} pages ({per_minute:.0f}/min), articles "
             f"{int(stats.get('archive/articles_archived', 0))} new, "

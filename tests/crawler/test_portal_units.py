@@ -58,6 +58,8 @@ def test_progress_line_and_run_counts() -> None:
     line = progress_line("harbor", stats, 60.0)
     assert "120 pages (120/min)" in line and "90 new" in line
     assert "2 errors" in line and "queue 20" in line
+    # During a crawl the queue is the frontier's, most of it not yet in Scrapy's scheduler.
+    assert "queue 4000" in progress_line("harbor", stats, 60.0, queued=4000)
     counts = run_counts(stats)
     assert counts["skipped"] == {"not_due": 5, "page/section/section_url": 3}
     assert counts["errors"] == {"http_404": 2} and counts["articles_new"] == 90
