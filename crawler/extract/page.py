@@ -22,7 +22,6 @@ from .regions import (
     block_of,
     collect_headline_lines,
     collect_lines,
-    fetch_positions,
     find_labelled_blocks,
     find_marked_elements,
 )

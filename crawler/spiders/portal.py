@@ -392,7 +392,6 @@ class PortalSpider(scrapy.Spider):
                       identity: str) -> PageAnalysis | FailedCaptureItem:
         """Return the page's analysis from the extraction pool, or the failed
         capture when extraction gave up (counted as ``crawl/error/<reason>``)."""
-        stats = self.crawler.stats
         started = time.perf_counter()
         try:
             answer = await self.pool.analyze(
