@@ -144,13 +144,8 @@ def requeue(db: Database, urls: Iterable[str]) -> int:
 def pending(db: Database, sites: Iterable[str] | None = None,
             limit: int | None = None) -> list[dict[str, Any]]:
     """Return the queued ``urls`` rows (of ``sites`` if given), oldest first."""
-    sql = "SELECT * FROM urls WHERE state = 'queued'"
-    params: list[Any] = []
-    if sites is not None:
-        site_list = list(sites)
-        sql += f" AND site IN ({', '.join('?' for _ in site_list)})"
-        params += site_list
-    sql += " ORDER BY discovered_at, rowid"
+    where, params = _queued_where(sites)
+    sql = f"SELECT * FROM urls WHERE {where} ORDER BY discovered_at, rowid"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))
@@ -165,12 +160,7 @@ def iter_pending(db: Database, sites: Iterable[str] | None = None,
     rowid), so a caller that stops after a few rows reads a few, whatever
     the frontier's size.  Writes between two rows may or may not show.
     """
-    where = "state = 'queued'"
-    params: list[Any] = []
-    if sites is not None:
-        site_list = list(sites)
-        where += f" AND site IN ({', '.join('?' for _ in site_list)})"
-        params += site_list
+    where, params = _queued_where(sites)
     after: list[Any] = []
     while True:
         sql = f"SELECT rowid AS _rowid, * FROM urls WHERE {where}"
@@ -187,13 +177,16 @@ def iter_pending(db: Database, sites: Iterable[str] | None = None,
 
 def pending_count(db: Database, sites: Iterable[str] | None = None) -> int:
     """Return how many ``urls`` (of ``sites`` if given) are queued."""
-    sql = "SELECT count(*) FROM urls WHERE state = 'queued'"
-    params: list[Any] = []
-    if sites is not None:
-        site_list = list(sites)
-        sql += f" AND site IN ({', '.join('?' for _ in site_list)})"
-        params += site_list
-    return int(db.execute(sql, params).fetchone()[0])
+    where, params = _queued_where(sites)
+    return int(db.execute(f"SELECT count(*) FROM urls WHERE {where}", params).fetchone()[0])
+
+
+def _queued_where(sites: Iterable[str] | None) -> tuple[str, list[Any]]:
+    """Return the WHERE clause and parameters of the queued URLs (of ``sites`` if given)."""
+    if sites is None:
+        return "state = 'queued'", []
+    site_list = list(sites)
+    return f"state = 'queued' AND site IN ({', '.join('?' for _ in site_list)})", site_list
 
 
 def url_states(db: Database, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
