@@ -4,8 +4,9 @@
 with routes that misbehave on purpose (see ``SiteRequestHandler``): error
 statuses, redirect loops, slow, endless and trickling bodies, decompression
 bombs, oversized and reset bodies, binary and empty pages, soft 404s.
-Crawls run ``newsarchive`` in a subprocess (Twisted's reactor starts once per
-process) through ``run_newsarchive``.
+``portal`` serves the generated test portal (``tests/fixtures/portal``) once
+per test module.  Crawls run ``newsarchive`` in a subprocess (Twisted's
+reactor starts once per process) through ``run_newsarchive``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import brotli
 import pytest
 
 from crawler.demo import PageRequestHandler, serve_folder
+from tests.fixtures.portal import PortalServer, serve_portal
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SITE_DIR = FIXTURES / "site"
@@ -302,6 +304,15 @@ class Site:
 
     def url(self, path: str) -> str:
         return self.base + path.lstrip("/")
+
+
+@pytest.fixture(scope="module")
+def portal() -> Iterator[PortalServer]:
+    """Serve the generated test portal on 127.0.0.1 for one test module."""
+    server = serve_portal()
+    yield server
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,10 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
 
-import pytest
 import sqlite_utils
 
-from tests.fixtures.portal import PortalServer, RequestRecord, serve_portal, stored_articles
+from tests.fixtures.portal import PortalServer, RequestRecord, stored_articles
 
 # Fast but still through every middleware: no AutoThrottle, no delay, the slow
 # page times out after 2 s (a busy 2-core machine needs 1 s for a normal page).
@@ -34,14 +32,6 @@ article_revisit_hours = 0
 article_max_age_days = 100000
 list_revisit_minutes = 0
 """
-
-
-@pytest.fixture(scope="module")
-def portal() -> Iterator[PortalServer]:
-    server = serve_portal()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def write_profile(folder: Path, portal: PortalServer, name: str, extra: str = "") -> Path:

@@ -11,24 +11,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlite_utils
 
-from crawler.spiders.portal import DEFAULT_MAX_SCHEDULED_REQUESTS, max_scheduled_requests
+from crawler.spiders.portal import (
+    DEFAULT_MAX_SCHEDULED_REQUESTS,
+    max_scheduled_requests,
+)
 from tests.crawler.test_portal import article_requests, run_crawl, write_profile
-from tests.fixtures.portal import PortalServer, serve_portal, stored_articles
+from tests.fixtures.portal import PortalServer, stored_articles
 
 CAP = 20
-
-
-@pytest.fixture(scope="module")
-def portal() -> Iterator[PortalServer]:
-    server = serve_portal()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def logged_stat(log: Path, key: str) -> int | None:
