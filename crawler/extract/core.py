@@ -18,12 +18,13 @@ from .metadata import Metadata, extract_metadata
 from .model import Article, ExtractOptions
 from .parse import Document, parse_html
 from .text import cjk_count, normalize_space, text_of
+from .titles import split_title
 
 # Soft 404: the title or h1 says so and the body, if any, is shorter than this
 # (weighted characters, CJK twice).  1000 is about three short paragraphs.
 MAX_SOFT_404_BODY_WEIGHT = 1000
 # A heading that *is* an error message, not one that mentions it: a title
-# segment (site name split off) or an h1 matched whole, so "Route 404 reopens"
+# part (titles.split_title: site name split off) or an h1 matched whole, so "Route 404 reopens"
 # and "Missing climber still not found" stay articles (found in review).
 SOFT_404_RE = re.compile(
     r"^(?:(?:error|http|fehler|erreur)\s*)?404\b.{0,40}$"
@@ -38,7 +39,6 @@ SOFT_404_RE = re.compile(
     r"|^(?:对不起\W*)?(?:该)?(?:信息|文章|内容|新闻)(?:不存在|已被?删除)\W*$|ページが見つかりません",
     re.IGNORECASE,
 )
-_TITLE_PARTS_RE = re.compile(r"\s[-|–—_:·»]\s|(?:(?<!\s)\s+)?(?:[|｜_]|——)\s*")
 
 
 def extract_article(
@@ -60,15 +60,16 @@ def extract_article(
     options = options or ExtractOptions()
     doc = parse_html(body, url, headers)
     meta = extract_metadata(doc, options)
+    text: str | None = None
     try:
         text = extract_body(doc, meta, options)
-    except NotAnArticle:
+    except NotAnArticle as exc:
         check_decoding(doc, None, options)
-        if is_soft_404(doc, meta, None):
-            raise NotAnArticle("soft_404", url, "the page says it was not found") from None
-        raise
+        failure = exc
     if is_soft_404(doc, meta, text):
         raise NotAnArticle("soft_404", url, "the page says it was not found")
+    if text is None:
+        raise failure
     return build_article(doc, meta, text, options)
 
 
@@ -118,7 +119,6 @@ def check_decoding(doc: Document, text: str | None, options: ExtractOptions) -> 
     return ratio
 
 
-
 def is_soft_404(doc: Document, meta: Metadata, text: str | None) -> bool:
     """Whether a page answered 200 but says "not found" in its title or h1,
     with at most a short body ``text``."""
@@ -126,5 +126,5 @@ def is_soft_404(doc: Document, meta: Metadata, text: str | None) -> bool:
         return False
     heads = [meta.title or ""]
     heads += [normalize_space(text_of(el)) for el in doc.root.iter("title", "h1")]
-    parts = {part.strip() for head in heads for part in [head, *_TITLE_PARTS_RE.split(head)]}
-    return any(SOFT_404_RE.search(part) for part in parts if part)
+    parts = {part for head in heads if head for part in [head.strip(), *split_title(head)]}
+    return any(SOFT_404_RE.search(part) for part in parts)
