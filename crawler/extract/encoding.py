@@ -239,20 +239,19 @@ def _plausible(text: str, encoding: str) -> bool:
         lower = sum(1 for run in letters for c in run if c.islower())
         return (total > 0 and in_runs / total >= MIN_CJK_SHARE_OF_NON_ASCII
                 and lower / total >= MIN_LOWER_SHARE_OF_CYRILLIC)
-    if encoding in _LATIN1:
-        high = len(text) - len(text.encode("ascii", "ignore"))
-        if not high:
-            return True
-        in_long_runs = sum(len(run) for run in _LONG_LATIN1_RUN_RE.findall(text))
-        return in_long_runs / high <= MAX_LONG_RUN_SHARE_OF_NON_ASCII
-    if encoding not in _DOUBLE_BYTE:
+    if encoding not in _LATIN1 and encoding not in _DOUBLE_BYTE:
         return True
-    non_ascii = [c for c in text if ord(c) > 127]
+    # Counted in C: a list of the page's non-ASCII characters cost a Python
+    # step per character.
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     if not non_ascii:
         return True
+    if encoding in _LATIN1:
+        in_long_runs = sum(len(run) for run in _LONG_LATIN1_RUN_RE.findall(text))
+        return in_long_runs / non_ascii <= MAX_LONG_RUN_SHARE_OF_NON_ASCII
     runs = _CJK_RUN_RE.findall(text)
     cjk = sum(len(run) for run in runs)
-    return (cjk / len(non_ascii) >= MIN_CJK_SHARE_OF_NON_ASCII
+    return (cjk / non_ascii >= MIN_CJK_SHARE_OF_NON_ASCII
             and cjk / len(runs) >= MIN_MEAN_CJK_RUN_CHARS)
 
 
