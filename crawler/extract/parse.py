@@ -139,7 +139,7 @@ _BLOCK_TAGS = frozenset(
 
 
 _FLAT_BREAK = b"<br data-flattened>"
-_FLAT_BREAKS_RE = re.compile(rb"(?:<br data-flattened>\s*)+")
+_FLAT_BREAKS_RE = re.compile(rb"(?:" + re.escape(_FLAT_BREAK) + rb"\s*)+")
 
 
 def flatten_deep_nesting(data: bytes) -> bytes:
