@@ -167,11 +167,12 @@ def _select(blocks: list[Block], repeated: set[str], captions: bool) -> list[str
     classes = [cls for _, cls, _ in units]
     keep = [c == GOOD for c in classes]
     n = len(units)
+    befores = _nearest_not_short(classes)
+    afters = _nearest_not_short(classes[::-1])[::-1]
     for i, (text, cls, tag) in enumerate(units):
         if cls != SHORT:
             continue
-        before = next((classes[j] for j in range(i - 1, -1, -1) if classes[j] != SHORT), None)
-        after = next((classes[j] for j in range(i + 1, n) if classes[j] != SHORT), None)
+        before, after = befores[i], afters[i]
         if tag in HEADING_TAGS:
             keep[i] = after == GOOD and before is not None
         elif before is None and i + 1 < n and classes[i + 1] == GOOD:
@@ -183,6 +184,17 @@ def _select(blocks: list[Block], repeated: set[str], captions: bool) -> list[str
             # what follows a link list or a copyright line does not.
             keep[i] = before == GOOD and after in (GOOD, None)
     return _drop_repeats([text for (text, _, _), k in zip(units, keep) if k])
+
+
+def _nearest_not_short(classes: list[str]) -> list[str | None]:
+    """For each position, the last class before it that is not SHORT (None if none)."""
+    nearest: list[str | None] = []
+    last = None
+    for cls in classes:
+        nearest.append(last)
+        if cls != SHORT:
+            last = cls
+    return nearest
 
 
 # One of the first paragraphs whose character 8-grams mostly recur later is a

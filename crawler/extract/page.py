@@ -19,6 +19,7 @@ from .bylines import Byline, parse_byline
 from .parse import Document
 from .regions import (
     Line,
+    TextNodes,
     block_of,
     collect_headline_lines,
     collect_lines,
@@ -51,8 +52,9 @@ LABEL_RE = re.compile(
     "来源|稿源|出处|转自|作者|记者|编辑|责编|发布|发表|日期|时间|位置|Source:|SOURCE:"
 )
 MAX_HOME_LINKS = 10
-_PLAIN_HREFS = lxml.etree.XPath("//body//a/@href", smart_strings=False)
-_HREF_LINKS = lxml.etree.XPath("//body//a[@href]")
+# Evaluated on <body>: a leading //body would walk the whole document first.
+_PLAIN_HREFS = lxml.etree.XPath("descendant::a/@href", smart_strings=False)
+_HREF_LINKS = lxml.etree.XPath("descendant::a[@href]")
 MAX_H1 = 5
 MAX_H2 = 8
 # class/id marks of headline blocks and of breadcrumb containers.
@@ -159,7 +161,8 @@ def read_context(doc: Document) -> PageContext:
                                   _MARK_KEYWORDS)
     candidates = _title_candidates(root, tags, articles, marked)
     title = choose_title(candidates, tags.title, site_names)
-    headline = _headline_element(root, title)
+    texts = TextNodes(root)
+    headline = _headline_element(texts, title)
     if headline is not None:
         lines, headline_index = collect_headline_lines(headline)
     else:
@@ -168,7 +171,7 @@ def read_context(doc: Document) -> PageContext:
     return PageContext(
         doc=doc, tags=tags, articles=articles, site_names=site_names, title=title,
         headline=headline, lines=lines, headline_index=headline_index,
-        labelled_lines=_labelled_lines(root),
+        labelled_lines=_labelled_lines(texts),
         crumb_elements=[e for e in marked if has_crumb_mark(e)] + _home_link_parents(root, doc.url),
         declared_language=_declared_language(doc, tags, articles),
         sample_text=_sample_text(root, title, lines),
@@ -200,14 +203,17 @@ def _home_link_parents(root: lxml.etree._Element, url: str) -> list[lxml.etree._
     if parts and parts.netloc:
         homes += [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://{parts.netloc}/"]
     wanted = frozenset(homes)
-    hrefs = _PLAIN_HREFS(root)
+    body = root.find("body")
+    if body is None:
+        return []
+    hrefs = _PLAIN_HREFS(body)
     indexes = [i for i, h in enumerate(hrefs) if isinstance(h, str) and h.strip() in wanted
                ] if isinstance(hrefs, list) else []
     if not indexes:
         return []
     # The links in the order of their hrefs: one XPath for all the links a
     # page has, where fetching each home link by its position took one each.
-    links = _HREF_LINKS(root)
+    links = _HREF_LINKS(body)
     parents: list[lxml.etree._Element] = []
     for link in (links[i] for i in indexes[:MAX_HOME_LINKS]) if isinstance(links, list) else ():
         parent = link.getparent()
@@ -275,18 +281,14 @@ def _heading_label(element: lxml.etree._Element) -> str | None:
     return "heading"
 
 
-def _headline_element(root: lxml.etree._Element,
+def _headline_element(texts: TextNodes,
                       title: TitleCandidate | None) -> lxml.etree._Element | None:
     if title is None:
         return None
     if title.element is not None:
         return title.element
-    try:
-        hits = root.xpath("//body//text()[normalize-space(.) = $t]", t=title.text)
-    except (lxml.etree.XPathError, ValueError):  # ValueError: control characters in the title
-        return None
-    for hit in hits if isinstance(hits, list) else []:
-        holder = hit.getparent() if isinstance(hit, lxml.etree._ElementUnicodeResult) else None
+    for hit in texts.equal_to(title.text):
+        holder = hit.getparent()
         if holder is not None and hit.is_tail:
             holder = holder.getparent()
         if holder is not None and holder.tag not in ("title", "a", "option", "script"):
@@ -295,9 +297,9 @@ def _headline_element(root: lxml.etree._Element,
     return None
 
 
-def _labelled_lines(root: lxml.etree._Element) -> list[Line]:
+def _labelled_lines(texts: TextNodes) -> list[Line]:
     out: list[Line] = []
-    for block in find_labelled_blocks(root, LABEL_RE):
+    for block in find_labelled_blocks(texts, LABEL_RE):
         lines, _ = collect_lines(block, max_events=MAX_LABEL_BLOCK_EVENTS)
         out.extend(line for line in lines if LABEL_RE.search(line.text))
     return out

@@ -30,7 +30,8 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b
 # HTML5 empty elements libxml2's HTML 4 parser does not know as empty: it
 # nests everything after an unclosed <embed> (a 2000s page's Flash banner)
 # inside it, where the body stage skips it.  Each gets its end tag.
-_UNKNOWN_VOID_RE = re.compile(rb"<(embed|source|track|wbr)\b[^<>]*>", re.IGNORECASE)
+# The lookahead lets the engine leave most "<" after one class test.
+_UNKNOWN_VOID_RE = re.compile(rb"<(?=[eEsStTwW])(embed|source|track|wbr)\b[^<>]*>", re.IGNORECASE)
 
 # A plain etree parser: lxml.html's element classes cost a lookup for every
 # element proxy, and no stage needs their methods.

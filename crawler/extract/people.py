@@ -76,7 +76,8 @@ def _authors(context: PageContext) -> tuple[str, ...]:
                     for n in b.byline.authors]
             return tuple(dict.fromkeys(near))
     visible = [text_of(e) for e in context.tags.itemprops.get("author", [])[:5]]
-    rel_authors = context.doc.root.xpath("//body//a[contains(@rel, 'author')]")
+    body = context.doc.root.find("body")
+    rel_authors = body.xpath("descendant::a[contains(@rel, 'author')]") if body is not None else []
     visible += [text_of(e) for e in rel_authors[:5]] if isinstance(rel_authors, list) else []
     for values in (visible, ld_names(ld_first(context.articles, "author"))):
         cleaned = clean_names([" ".join(v.split()) for v in values])

@@ -12,8 +12,11 @@ fields with them.  Imports stdlib and lxml.
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import lxml.etree
 
@@ -41,6 +44,8 @@ MAX_LABEL_NODE_CHARS = 200
 # Bylines, editors and trails need a handful of labelled text nodes.
 MAX_LABELLED_BLOCKS = 20
 MAX_MARKED_ELEMENTS = 80
+# Marked attribute values are judged by their start (a style runs long).
+MAX_MARK_CHARS = 300
 
 BLOCK_TAGS = frozenset(
     ["address", "article", "aside", "blockquote", "body", "br", "center", "dd", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
@@ -139,10 +144,15 @@ def _add_tail(lines: list[Line], element: lxml.etree._Element) -> None:
 
 def _end_line(lines: list[Line], parts: list[str], owner: lxml.etree._Element) -> None:
     """Append the pending text ``parts`` as a line of ``owner`` and empty them."""
-    text = collapse_gaps("".join(parts))[:MAX_LINE_CHARS]
+    text = "".join(parts)
+    parts.clear()
+    # Most pending runs are the whitespace between tags: one C test each
+    # spares them collapse_gaps (a third of the no-headline walk).
+    if text.isspace():
+        return
+    text = collapse_gaps(text)[:MAX_LINE_CHARS]
     if text:
         lines.append(Line(text, owner))
-    parts.clear()
 
 
 def collect_lines(region: lxml.etree._Element, anchor: lxml.etree._Element | None = None,
@@ -193,25 +203,72 @@ def collect_lines(region: lxml.etree._Element, anchor: lxml.etree._Element | Non
 
 
 _PLAIN_TEXTS = lxml.etree.XPath(".//text()", smart_strings=False)
+# XPath's normalize-space() knows only these four characters as whitespace.
+_XPATH_SPACE_RE = re.compile("[ \t\r\n]+")
+# Characters lxml refuses in an XPath string (they cannot occur in XML).
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def find_labelled_blocks(root: lxml.etree._Element,
+class TextNodes:
+    """The text nodes of a page's <body>, for the lookups that search them.
+
+    They are listed as plain strings once, on first use, and shared: the
+    headline and the labelled lines are both found by testing them in
+    Python and fetching the few hits with a positional XPath, where an XPath
+    predicate over every text node took longer than the listing.
+    """
+
+    def __init__(self, root: lxml.etree._Element) -> None:
+        self.body = root.find("body")
+        self._texts: list[str] | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            found = _PLAIN_TEXTS(self.body) if self.body is not None else []
+            self._texts = found if isinstance(found, list) else []
+        return self._texts
+
+    @property
+    def listed(self) -> bool:
+        return self._texts is not None
+
+    def fetch(self, indexes: list[int]) -> list[lxml.etree._ElementUnicodeResult]:
+        """Return the text nodes at ``indexes`` of ``texts``, with their parents."""
+        return fetch_positions(self.body, ".//text()", indexes) if self.body is not None else []
+
+    def equal_to(self, text: str) -> Iterator[lxml.etree._ElementUnicodeResult]:
+        """Yield, in document order, the text nodes whose XPath
+        ``normalize-space()`` is ``text`` (none for text XPath cannot hold)."""
+        if _NOT_XML_RE.search(text):
+            return
+        # Every space-separated word of the wanted text is in a node that
+        # normalises to it: a C substring test skips the other nodes.
+        word = max(text.split(" "), key=len)
+        for index, value in enumerate(self.texts):
+            if word in value and _XPATH_SPACE_RE.sub(" ", value).strip(" ") == text:
+                yield from self.fetch([index])
+
+
+def find_labelled_blocks(nodes: TextNodes,
                          label_re: re.Pattern[str]) -> list[lxml.etree._Element]:
     """Return the block elements holding a short text node that ``label_re`` matches.
 
-    The page's flat text (serialised by libxml2) is checked first, so pages
-    without any label cost one fast serialisation.  Blocks are returned in
-    document order, without repeats.
+    The page's flat text is checked first (the listed text nodes joined, or
+    libxml2's serialisation when they are not listed yet), so pages without
+    any label cost one fast pass.  Blocks are returned in document order,
+    without repeats.
     """
     blocks: list[lxml.etree._Element] = []
-    body = root.find("body")
-    if body is None or not label_re.search(lxml.etree.tostring(body, method="text",
-                                                                 encoding="unicode")):
+    if nodes.body is None:
         return blocks
-    texts = _PLAIN_TEXTS(body)
-    wanted = [i for i, t in enumerate(texts) if label_re.search(t)
-              and len(t) <= MAX_LABEL_NODE_CHARS] if isinstance(texts, list) else []
-    for hit in fetch_positions(body, ".//text()", wanted[:MAX_LABELLED_BLOCKS]):
+    flat = ("\n".join(nodes.texts) if nodes.listed
+            else lxml.etree.tostring(nodes.body, method="text", encoding="unicode"))
+    if not label_re.search(flat):
+        return blocks
+    wanted = [i for i, t in enumerate(nodes.texts) if label_re.search(t)
+              and len(t) <= MAX_LABEL_NODE_CHARS]
+    for hit in nodes.fetch(wanted[:MAX_LABELLED_BLOCKS]):
         holder = hit.getparent()
         if holder is not None and hit.is_tail:
             holder = holder.getparent()
@@ -250,35 +307,26 @@ def find_marked_elements(root: lxml.etree._Element, mark_re: re.Pattern[str],
     ``keywords`` are lower-case strings of which every match of ``mark_re``
     contains one.  The attribute values, read with one XPath, are joined into
     one lower-cased text and the keywords looked for with ``str.find``; only
-    the values holding one are tested with the regex.  A page has thousands of
-    class values, and a regex search over all of them cost milliseconds.
+    the values holding one are tested with the regex (on their first
+    MAX_MARK_CHARS).  A page has thousands of class values, and a regex
+    search over all of them cost milliseconds.
     """
-    union = " | ".join(f"//body//@{name}" for name in attributes)
+    body = root.find("body")
+    if body is None:
+        return []
+    # Relative to <body>: a leading //body walks the whole document again
+    # for every branch of the union.
+    union = " | ".join(f"descendant-or-self::*/@{name}" for name in attributes)
     try:
-        values = root.xpath(union)
+        values = body.xpath(union)
     except lxml.etree.XPathError:
         return []
     if not isinstance(values, list) or not values:
         return []
-    starts: list[int] = []
-    parts: list[str] = []
-    offset = 0
-    for value in values:
-        part = str(value)[:300].replace("\n", " ")
-        starts.append(offset)
-        parts.append(part)
-        offset += len(part) + 1
-    joined = "\n".join(parts).lower()
-    candidates: set[int] = set()
-    for word in keywords:
-        at = joined.find(word)
-        while at != -1:
-            candidates.add(bisect.bisect_right(starts, at) - 1)
-            at = joined.find(word, at + 1)
     found: list[lxml.etree._Element] = []
-    for index in sorted(candidates):
+    for index in _holding_keywords(values, keywords):
         value = values[index]
-        if not mark_re.search(parts[index]):
+        if not mark_re.search(value[:MAX_MARK_CHARS].replace("\n", " ")):
             continue
         element = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None
         if element is not None and (not found or found[-1] is not element):
@@ -286,6 +334,28 @@ def find_marked_elements(root: lxml.etree._Element, mark_re: re.Pattern[str],
         if len(found) >= MAX_MARKED_ELEMENTS:
             break
     return found
+
+
+def _holding_keywords(values: list[str], keywords: tuple[str, ...]) -> list[int]:
+    """Return, in order, the indexes of the ``values`` that hold one of the
+    lower-case ``keywords`` in any case."""
+    joined = "\n".join(values)
+    lowered = joined.lower()
+    if len(lowered) != len(joined):
+        # A few characters lower-case to two ("İ"): offsets from the lowered values.
+        values = [value.lower() for value in values]
+        lowered = "\n".join(values)
+    # Where each value starts in the joined text (lengths plus one separator each).
+    starts = list(map(operator.add, itertools.accumulate(map(len, values), initial=0), itertools.count()))
+    hits: set[int] = set()
+    for word in keywords:
+        at = lowered.find(word)
+        while at != -1:
+            index = bisect.bisect_right(starts, at) - 1
+            hits.add(index)
+            # One hit per value is enough: go on from the next value.
+            at = lowered.find(word, starts[index + 1])
+    return sorted(hits)
 
 
 def block_of(element: lxml.etree._Element) -> lxml.etree._Element | None:

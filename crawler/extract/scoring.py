@@ -154,7 +154,8 @@ def is_prose_line(text: str) -> bool:
 def container_factor(el: lxml.etree._Element) -> float:
     """Multiplier of an element's score from its tag and naming."""
     factor = 1.0
-    verdict = class_verdict(el)
+    # Most containers have neither attribute: no words to judge.
+    verdict = class_verdict(el) if el.get("class") or el.get("id") else 0
     if verdict > 0:
         factor *= POSITIVE_CLASS_FACTOR
     elif verdict < 0:

@@ -60,7 +60,8 @@ def collect_tags(root: lxml.etree._Element) -> PageTags:
             tags.times.append((value[:MAX_ATTRIBUTE_CHARS], element))
         elif tags.title is None and getattr(element.getparent(), "tag", "svg") != "svg":
             tags.title = normalize_space(text_of(element)) or None
-    values = root.xpath("//body//@itemprop")
+    body = root.find("body")
+    values = body.xpath("descendant-or-self::*/@itemprop") if body is not None else []
     for value in values[:MAX_ITEMPROP_ELEMENTS] if isinstance(values, list) else []:
         element = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None
         for prop in str(value).lower().split() if element is not None else ():
