@@ -227,10 +227,13 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
     def end_line() -> None:
         # An empty buffer has no link characters either: both grow together.
         nonlocal link_chars
-        text = normalize_space("".join(buffer))
-        if text:
-            lines.append(Line(text, min(link_chars, len(text))))
+        text = "".join(buffer)
         buffer.clear()
+        # Most runs between block tags are only the page's indentation.
+        if not text.isspace():
+            text = normalize_space(text)
+            if text:
+                lines.append(Line(text, link_chars if link_chars < len(text) else len(text)))
         link_chars = 0
 
     def end_block() -> None:

@@ -57,15 +57,14 @@ _PLAIN_HREFS = lxml.etree.XPath("descendant::a/@href", smart_strings=False)
 _HREF_LINKS = lxml.etree.XPath("descendant::a[@href]")
 MAX_H1 = 5
 MAX_H2 = 8
-# class/id marks of headline blocks and of breadcrumb containers.
-_TITLE_MARK_RE = re.compile(r"title|headline|biaoti|heading|\btit\b|\bbt\b", re.IGNORECASE)
+# class/id marks of headline blocks and of breadcrumb containers, matched
+# against lower-cased values (twice as fast as a case-insensitive search).
+_TITLE_MARK_RE = re.compile(r"title|headline|biaoti|heading|\btit\b|\bbt\b")
 CRUMB_MARK_RE = re.compile(
     r"crumb|krume|pankuzu|ariane|miga|weizhi|dqwz|location|position|curpos|daohang|\bpath\b"
-    r"|navpath|trail",
-    re.IGNORECASE,
+    r"|navpath|trail"
 )
-_MARK_RE = re.compile(_TITLE_MARK_RE.pattern + "|" + CRUMB_MARK_RE.pattern + "|font-size",
-                      re.IGNORECASE)
+_MARK_RE = re.compile(_TITLE_MARK_RE.pattern + "|" + CRUMB_MARK_RE.pattern + "|font-size")
 # Every match of _MARK_RE contains one of these (a fast prefilter).
 _MARK_KEYWORDS = (
     "tit", "headline", "biaoti", "heading", "bt", "crumb", "krume", "pankuzu", "ariane",
@@ -193,7 +192,7 @@ def _site_names(tags: PageTags, objects: tuple[dict[str, Any], ...],
 
 def has_crumb_mark(element: lxml.etree._Element) -> bool:
     marks = " ".join(element.get(name) or "" for name in ("class", "id", "aria-label"))
-    return bool(CRUMB_MARK_RE.search(marks[:300]))
+    return bool(CRUMB_MARK_RE.search(marks[:300].lower()))
 
 
 def _home_link_parents(root: lxml.etree._Element, url: str) -> list[lxml.etree._Element]:
@@ -236,7 +235,7 @@ def _heading_elements(root: lxml.etree._Element,
             elements.append(element)
     for element in marked:
         marks = " ".join(element.get(name) or "" for name in ("class", "id"))
-        if _TITLE_MARK_RE.search(marks[:300]) or "font-size" in (element.get("style") or ""):
+        if _TITLE_MARK_RE.search(marks[:300].lower()) or "font-size" in (element.get("style") or ""):
             elements.append(element)
     return elements
 

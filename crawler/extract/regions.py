@@ -304,12 +304,12 @@ def find_marked_elements(root: lxml.etree._Element, mark_re: re.Pattern[str],
                          keywords: tuple[str, ...]) -> list[lxml.etree._Element]:
     """Return the elements of <body> whose given attributes match ``mark_re``, in order.
 
-    ``keywords`` are lower-case strings of which every match of ``mark_re``
-    contains one.  The attribute values, read with one XPath, are joined into
-    one lower-cased text and the keywords looked for with ``str.find``; only
-    the values holding one are tested with the regex (on their first
-    MAX_MARK_CHARS).  A page has thousands of class values, and a regex
-    search over all of them cost milliseconds.
+    ``mark_re`` is searched in the lower-cased start (MAX_MARK_CHARS) of each
+    value; ``keywords`` are strings of which every match of it contains one.
+    The values, read with one XPath, are joined into one lower-cased text and
+    the keywords looked for with ``str.find``; only the values holding one
+    are tested with the regex.  A page has thousands of class values, and a
+    regex search over all of them cost milliseconds.
     """
     body = root.find("body")
     if body is None:
@@ -323,11 +323,13 @@ def find_marked_elements(root: lxml.etree._Element, mark_re: re.Pattern[str],
         return []
     if not isinstance(values, list) or not values:
         return []
+    lowered, starts = _join_lowered(values)
     found: list[lxml.etree._Element] = []
-    for index in _holding_keywords(values, keywords):
-        value = values[index]
-        if not mark_re.search(value[:MAX_MARK_CHARS].replace("\n", " ")):
+    for index in _holding(lowered, starts, keywords):
+        start = starts[index]
+        if not mark_re.search(lowered, start, min(starts[index + 1] - 1, start + MAX_MARK_CHARS)):
             continue
+        value = values[index]
         element = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None
         if element is not None and (not found or found[-1] is not element):
             found.append(element)
@@ -336,17 +338,23 @@ def find_marked_elements(root: lxml.etree._Element, mark_re: re.Pattern[str],
     return found
 
 
-def _holding_keywords(values: list[str], keywords: tuple[str, ...]) -> list[int]:
-    """Return, in order, the indexes of the ``values`` that hold one of the
-    lower-case ``keywords`` in any case."""
+def _join_lowered(values: list[str]) -> tuple[str, list[int]]:
+    """Return ``values`` lower-cased and joined by newlines, and where each starts
+    (one more offset at the end, for the end of the last)."""
     joined = "\n".join(values)
     lowered = joined.lower()
     if len(lowered) != len(joined):
         # A few characters lower-case to two ("İ"): offsets from the lowered values.
         values = [value.lower() for value in values]
         lowered = "\n".join(values)
-    # Where each value starts in the joined text (lengths plus one separator each).
-    starts = list(map(operator.add, itertools.accumulate(map(len, values), initial=0), itertools.count()))
+    # Lengths plus one separator each, summed.
+    starts = list(map(operator.add, itertools.accumulate(map(len, values), initial=0),
+                      itertools.count()))
+    return lowered, starts
+
+
+def _holding(lowered: str, starts: list[int], keywords: tuple[str, ...]) -> list[int]:
+    """Return, in order, the indexes of the joined values holding one of ``keywords``."""
     hits: set[int] = set()
     for word in keywords:
         at = lowered.find(word)

@@ -199,9 +199,13 @@ def score_candidates(blocks: list[Block]) -> dict[lxml.etree._Element, float]:
                 # itself but not against the containers around it: a
                 # related-links list inside the article must not sink it.
                 # The containers above still get their place in ``raw``,
-                # whose order breaks ties in pick_container.
+                # whose order breaks ties in pick_container.  Every element
+                # in ``raw`` has all its ancestors there too, so the first
+                # one already present ends the climb.
                 for above in ancestors[depth + 1:]:
-                    raw.setdefault(above, 0.0)
+                    if above in raw:
+                        break
+                    raw[above] = 0.0
                 break
     return {el: score * container_factor(el) for el, score in raw.items() if score > 0}
 
