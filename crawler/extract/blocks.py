@@ -178,11 +178,13 @@ class _Namer:
     def __init__(self, captions: bool) -> None:
         self.captions = captions
         self.cache: dict[str, bool] = {}
+        # Tags that flag an element whatever its attributes.
+        self.tags = BOILERPLATE_TAGS if captions else BOILERPLATE_TAGS | CAPTION_TAGS
 
     def flagged(self, el: lxml.etree._Element, tag: str, names: list[str]) -> bool:
         """Whether the element, whose attribute names are ``names``, looks like
         a boilerplate container."""
-        if tag in BOILERPLATE_TAGS or (not self.captions and tag in CAPTION_TAGS):
+        if tag in self.tags:
             return True
         if not names:
             return False
@@ -227,13 +229,10 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
     def end_line() -> None:
         # An empty buffer has no link characters either: both grow together.
         nonlocal link_chars
-        text = "".join(buffer)
+        text = normalize_space("".join(buffer))
+        if text:
+            lines.append(Line(text, link_chars if link_chars < len(text) else len(text)))
         buffer.clear()
-        # Most runs between block tags are only the page's indentation.
-        if not text.isspace():
-            text = normalize_space(text)
-            if text:
-                lines.append(Line(text, link_chars if link_chars < len(text) else len(text)))
         link_chars = 0
 
     def end_block() -> None:
@@ -267,7 +266,8 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
                     end_block()
                 owners.append(el)
                 owner_depths.append(len(path))
-                if namer.flagged(el, tag, names):
+                # Most block elements have no attributes and a plain tag.
+                if (names or tag in namer.tags) and namer.flagged(el, tag, names):
                     flagged.append(el)
             elif tag == "br":
                 if buffer:
@@ -275,7 +275,10 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
             elif tag == "a":
                 link_depth += 1
             text = el.text
-            if text:
+            # Whitespace that would start a line is dropped by normalize_space
+            # anyway; leaving it out spares most end_line and end_block calls
+            # (the page's indentation between block tags).
+            if text and (buffer or not text.isspace()):
                 buffer.append(text)
                 if link_depth:
                     link_chars += len(text.strip())
@@ -295,7 +298,7 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
                 link_depth -= 1
             path.pop()
         tail = el.tail
-        if tail:
+        if tail and (buffer or not tail.isspace()):
             buffer.append(tail)
             if link_depth:
                 link_chars += len(tail.strip())

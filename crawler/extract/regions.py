@@ -144,15 +144,10 @@ def _add_tail(lines: list[Line], element: lxml.etree._Element) -> None:
 
 def _end_line(lines: list[Line], parts: list[str], owner: lxml.etree._Element) -> None:
     """Append the pending text ``parts`` as a line of ``owner`` and empty them."""
-    text = "".join(parts)
-    parts.clear()
-    # Most pending runs are the whitespace between tags: one C test each
-    # spares them collapse_gaps (a third of the no-headline walk).
-    if text.isspace():
-        return
-    text = collapse_gaps(text)[:MAX_LINE_CHARS]
+    text = collapse_gaps("".join(parts))[:MAX_LINE_CHARS]
     if text:
         lines.append(Line(text, owner))
+    parts.clear()
 
 
 def collect_lines(region: lxml.etree._Element, anchor: lxml.etree._Element | None = None,
@@ -185,16 +180,20 @@ def collect_lines(region: lxml.etree._Element, anchor: lxml.etree._Element | Non
                 owner = element
             if element is anchor:
                 anchor_index = len(lines)
-            if element.text:
-                parts.append(element.text)
+            text = element.text
+            # Whitespace that would start a line is stripped anyway; leaving
+            # it out spares most _end_line calls (the page's indentation).
+            if text and (parts or not text.isspace()):
+                parts.append(text)
             continue
         if tag in BLOCK_TAGS or element is anchor:
             if parts:
                 _end_line(lines, parts, owner)
             parent = element.getparent()
             owner = parent if parent is not None else region
-        if element is not region and element.tail:
-            parts.append(element.tail)
+        tail = element.tail
+        if tail and element is not region and (parts or not tail.isspace()):
+            parts.append(tail)
         if 0 <= anchor_index < len(lines) - LINES_AFTER_HEADLINE or events > max_events:
             break
     if parts:

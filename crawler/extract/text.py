@@ -31,7 +31,10 @@ def normalize_space(text: str) -> str:
     # faster than a regex; only the zero-width characters need replacing.
     if len(text) > LONG_TEXT_CHARS:
         return _normalize_in_chunks(text)
-    return _join_words(text)
+    if "\u200b" in text or "\ufeff" in text:
+        return _join_words(text)
+    # The common case inline: this runs for every text line of a page.
+    return " ".join(text.split())
 
 
 def _join_words(text: str) -> str:
