@@ -97,12 +97,18 @@ class Byline:
         return not (self.sources or self.authors or self.editors or self.dates)
 
 
+# What most lines say (menu items, teasers): one shared empty Byline.
+_NOTHING = Byline()
+
+
 def parse_byline(line: str, chinese: bool = False, month_first: bool = True) -> Byline:
     """Return what a byline-like ``line`` says; an empty Byline for long or label-less text."""
     if len(line) > MAX_BYLINE_CHARS or (line.isascii() and not _may_be_latin_byline(line)):
-        return Byline()
+        return _NOTHING
     dates = find_dates(line, chinese, month_first) if _DIGIT_RE.search(line) else []
     labels = list(_LABEL_RE.finditer(line)) if _LABEL_START_RE.search(line) else []
+    if not dates and not labels:
+        return _NOTHING
     values: dict[str, list[str]] = {"source": [], "author": [], "editor": []}
     labelled_date = False
     for index, label in enumerate(labels):

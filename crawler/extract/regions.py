@@ -55,9 +55,13 @@ SKIP_TAGS = frozenset(["script", "style", "noscript", "select", "option", "texta
 _GAP_RE = re.compile(r"\s*[\u00a0\u3000][\s\u00a0\u3000]*|\s+")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
-    """One visible text line and the block element it belongs to."""
+    """One visible text line and the block element it belongs to.
+
+    Not frozen: a no-headline page makes hundreds, and a frozen dataclass
+    sets each field through object.__setattr__.  Nothing changes them.
+    """
 
     text: str
     element: lxml.etree._Element
@@ -66,7 +70,7 @@ class Line:
     plain: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "plain", normalize_space(self.text))
+        self.plain = normalize_space(self.text)
 
 
 def collapse_gaps(text: str) -> str:
