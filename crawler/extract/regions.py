@@ -246,10 +246,16 @@ class TextNodes:
         if _NOT_XML_RE.search(text):
             return
         # Every space-separated word of the wanted text is in a node that
-        # normalises to it: a C substring test skips the other nodes.
-        word = max(text.split(" "), key=len)
+        # normalises to it, and the node starts and ends with its first and
+        # last word: C string tests skip the other nodes (scripts, paragraphs).
+        words = text.split(" ")
+        word = max(words, key=len)
         for index, value in enumerate(self.texts):
-            if word in value and _XPATH_SPACE_RE.sub(" ", value).strip(" ") == text:
+            if word not in value:
+                continue
+            stripped = value.strip(" \t\r\n")
+            if (stripped.startswith(words[0]) and stripped.endswith(words[-1])
+                    and _XPATH_SPACE_RE.sub(" ", stripped) == text):
                 yield from self.fetch([index])
 
 
