@@ -76,6 +76,8 @@ FOOTER_RE = re.compile(
     r"公网安备|alle rechte vorbehalten|все права защищены|無断転載",
 )
 MAX_FOOTER_LINE_WEIGHT = 400
+# Short lines are tested for both in one pass.
+_SHORT_LINE_RE = re.compile(BOILERPLATE_RE.pattern + "|" + FOOTER_RE.pattern)
 # Captions and credits set as plain text after or under a picture:
 # "(Image: GETTY)", "Photo: AP", and the 2000s Chinese "图为…。 记者 王五 摄".
 CAPTION_LINE_RE = re.compile(
@@ -103,10 +105,9 @@ def is_boilerplate_line(block: Block) -> bool:
     # All patterns are lower case: searching the lower-cased text is about
     # twice as fast as a case-insensitive search.
     lowered = block.text.lower()
-    if weight < MAX_BOILERPLATE_LINE_WEIGHT and (
-            BOILERPLATE_RE.search(lowered) or BOILERPLATE_START_RE.match(lowered)
-            or ("@" in lowered and EMAIL_RE.search(lowered))):
-        return True
+    if weight < MAX_BOILERPLATE_LINE_WEIGHT:
+        return bool(_SHORT_LINE_RE.search(lowered) or BOILERPLATE_START_RE.match(lowered)
+                    or ("@" in lowered and EMAIL_RE.search(lowered)))
     return bool(FOOTER_RE.search(lowered))
 
 

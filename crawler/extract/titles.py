@@ -11,7 +11,8 @@ title separators.  Imports stdlib and lxml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import lxml.etree
 
@@ -55,10 +56,12 @@ class TitleCandidate:
     text: str
     source: str
     element: lxml.etree._Element | None = None
-    key: str = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", title_key(self.text))
+    @cached_property
+    def key(self) -> str:
+        """``title_key`` of the text, computed when first compared (the raw
+        candidates are only ever cleaned into new ones)."""
+        return title_key(self.text)
 
 
 def title_key(text: str) -> str:
