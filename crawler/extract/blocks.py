@@ -241,12 +241,14 @@ def collect_blocks(root: lxml.etree._Element, captions: bool = False) -> list[Bl
                                 ancestors=path[owner_depths[-1] - 1::-1]))
             lines.clear()
 
-    walker = lxml.etree.iterwalk(root, events=("start", "end"))
+    # Elements only: parse_html drops comments and processing instructions,
+    # and the filter spares an isinstance test per event.
+    walker = lxml.etree.iterwalk(root, events=("start", "end"), tag=lxml.etree.Element)
     skipped = None
     for event, el in walker:
         tag = el.tag
         if event == "start":
-            if not isinstance(tag, str) or tag in DROP_TAGS:
+            if tag in DROP_TAGS:
                 names: list[str] = []
                 skip = True
             else:

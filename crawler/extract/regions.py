@@ -166,11 +166,10 @@ def collect_lines(region: lxml.etree._Element, anchor: lxml.etree._Element | Non
     owner = region
     anchor_index = -1
     events = 0
-    walker = lxml.etree.iterwalk(region, events=("start", "end"))
+    # Elements only (parse_html drops comments and processing instructions).
+    walker = lxml.etree.iterwalk(region, events=("start", "end"), tag=lxml.etree.Element)
     for event, element in walker:
         tag = element.tag
-        if not isinstance(tag, str):
-            continue
         if event == "start":
             events += 1
             if tag in SKIP_TAGS:
