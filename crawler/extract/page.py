@@ -8,6 +8,7 @@ Imports stdlib and lxml.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 
 from .bylines import Byline, parse_byline
+from .language import MAX_DETECT_CHARS
 from .parse import Document
 from .regions import (
     Line,
@@ -54,7 +56,6 @@ LABEL_RE = re.compile(
 MAX_HOME_LINKS = 10
 # Evaluated on <body>: a leading //body would walk the whole document first.
 _PLAIN_HREFS = lxml.etree.XPath("descendant::a/@href", smart_strings=False)
-_HREF_LINKS = lxml.etree.XPath("descendant::a[@href]")
 MAX_H1 = 5
 MAX_H2 = 8
 # class/id marks of headline blocks and of breadcrumb containers, matched
@@ -206,15 +207,23 @@ def _home_link_parents(root: lxml.etree._Element, url: str) -> list[lxml.etree._
     if body is None:
         return []
     hrefs = _PLAIN_HREFS(body)
-    indexes = [i for i, h in enumerate(hrefs) if isinstance(h, str) and h.strip() in wanted
-               ] if isinstance(hrefs, list) else []
+    if not isinstance(hrefs, list):
+        return []
+    indexes = list(itertools.compress(itertools.count(), map(
+        wanted.__contains__, map(str.strip, hrefs))))[:MAX_HOME_LINKS]
     if not indexes:
         return []
-    # The links in the order of their hrefs: one XPath for all the links a
-    # page has, where fetching each home link by its position took one each.
-    links = _HREF_LINKS(body)
+    # The links in the order of their hrefs, up to the last one wanted (home
+    # links come early): fetching each by its position took an XPath each,
+    # and listing all of a page's links made hundreds of element proxies.
+    links: list[lxml.etree._Element] = []
+    for link in body.iter("a"):
+        if link.get("href") is not None:
+            links.append(link)
+            if len(links) > indexes[-1]:
+                break
     parents: list[lxml.etree._Element] = []
-    for link in (links[i] for i in indexes[:MAX_HOME_LINKS]) if isinstance(links, list) else ():
+    for link in (links[i] for i in indexes):
         parent = link.getparent()
         if parent is not None and parent.tag not in ("li", "body") and parent not in parents:
             parents.append(parent)
@@ -318,8 +327,12 @@ def _sample_text(root: lxml.etree._Element, title: TitleCandidate | None,
                  lines: list[Line]) -> str:
     parts = [title.text] if title else []
     parts.extend(line.plain for line in lines)
+    # Language detection reads the first MAX_DETECT_CHARS: no paragraph
+    # after those changes them.
+    size = sum(map(len, parts)) + len(parts) - 1
     for index, paragraph in enumerate(root.iter("p")):
-        if index >= MAX_SAMPLE_PARAGRAPHS:
+        if index >= MAX_SAMPLE_PARAGRAPHS or size >= MAX_DETECT_CHARS:
             break
         parts.append(text_of(paragraph)[:400])
+        size += len(parts[-1]) + 1
     return " ".join(parts)
