@@ -13,7 +13,7 @@ Imports stdlib and lxml only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import lxml.etree
 
@@ -79,7 +79,7 @@ class Line:
         return min(1.0, self.link_chars / len(self.text)) if self.text else 0.0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Block:
     """A run of visible text between block boundaries, and what the scorer needs.
 
@@ -92,25 +92,39 @@ class Block:
     lines: list[Line]
     tag: str
     # Boilerplate elements (by tag or class/id) between the owner and the root.
-    flagged: tuple[lxml.etree._Element, ...] = ()
-    weight: float = 0.0
-    ancestors: list[lxml.etree._Element] = field(default_factory=list)
-    text: str = ""
-    link_chars: int = 0
+    flagged: tuple[lxml.etree._Element, ...]
+    # The owner and its ancestors up to the root.
+    ancestors: list[lxml.etree._Element]
+    # Set by the scorer.
+    weight: float
+    text: str
+    link_chars: int
     # Length with CJK characters counted twice (see scoring.text_weight).
-    weighted_length: int = 0
+    weighted_length: int
     # Share of the text inside links (0 to 1); read several times per block.
-    link_density: float = 0.0
+    link_density: float
 
-    def __post_init__(self) -> None:
-        if len(self.lines) == 1:
-            self.text = self.lines[0].text
-            self.link_chars = self.lines[0].link_chars
+    def __init__(self, owner: lxml.etree._Element, lines: list[Line], tag: str,
+                 flagged: tuple[lxml.etree._Element, ...] = (),
+                 ancestors: list[lxml.etree._Element] | None = None) -> None:
+        # By hand: a page has hundreds of blocks, and the generated __init__
+        # with a __post_init__ cost half as much again.
+        self.owner = owner
+        self.lines = lines
+        self.tag = tag
+        self.flagged = flagged
+        self.ancestors = ancestors if ancestors is not None else []
+        self.weight = 0.0
+        if len(lines) == 1:
+            text = lines[0].text
+            link_chars = lines[0].link_chars
         else:
-            self.text = " ".join(line.text for line in self.lines)
-            self.link_chars = sum(line.link_chars for line in self.lines)
-        self.weighted_length = len(self.text) + cjk_count(self.text)
-        self.link_density = min(1.0, self.link_chars / len(self.text)) if self.text else 0.0
+            text = " ".join([line.text for line in lines])
+            link_chars = sum([line.link_chars for line in lines])
+        self.text = text
+        self.link_chars = link_chars
+        self.weighted_length = len(text) + cjk_count(text)
+        self.link_density = min(1.0, link_chars / len(text)) if text else 0.0
 
     @property
     def length(self) -> int:
