@@ -29,7 +29,8 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
-_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# Runs, not single letters: counting run lengths makes a quarter of the objects.
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _WORD_RE = re.compile(r"[a-zà-ÿ']+")
 _TAG_RE = re.compile(r"[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})*")
 
@@ -80,7 +81,7 @@ def detect_language(text: str) -> tuple[str | None, float]:
     kana = len(_KANA_RE.findall(sample))
     hangul = len(_HANGUL_RE.findall(sample))
     cyrillic = len(_CYRILLIC_RE.findall(sample))
-    latin = len(_LATIN_RE.findall(sample))
+    latin = sum(map(len, _LATIN_RE.findall(sample)))
     total = han + kana + hangul + cyrillic + latin
     if total == 0:
         return None, 0.0
@@ -105,10 +106,14 @@ def _detect_cyrillic(sample: str) -> str:
 
 
 def _latin_hits(sample: str) -> Counter[str]:
+    # Each distinct word once, in order of first appearance, so that codes
+    # enter ``hits`` in the order they would word by word (ties in
+    # most_common keep that order); only stop words reach the Python loop.
+    counts = Counter(_WORD_RE.findall(sample.lower()))
     hits: Counter[str] = Counter()
-    for word in _WORD_RE.findall(sample.lower()):
-        for code in _LANGUAGES_OF_WORD.get(word, ()):
-            hits[code] += 1
+    for word in filter(_LANGUAGES_OF_WORD.__contains__, counts):
+        for code in _LANGUAGES_OF_WORD[word]:
+            hits[code] += counts[word]
     return hits
 
 
