@@ -88,13 +88,16 @@ _TIME = (
     r"(?P<H>[0-2]?\d)\s?[:：时時点點]\s?(?P<M>[0-5]\d)(?:\s?[:：分]\s?(?P<S>[0-5]\d))?(?:\s?秒)?"
     r"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?))?(?:\s{0,2}(?P<tz>" + _TZ_ALT + r"))?"
 )
+# The numeric patterns open with a lookahead for their first character, as
+# the text ones do: a lookbehind first kept the engine from skipping ahead
+# (2-3x faster on the benchmark bodies' lines).
 _YMD_RE = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d\d)\s{0,2}(?P<sep>[-/.年년])\s{0,2}(?P<m>[01]?\d)\s{0,2}[-/.月월]"
+    r"(?=[12])(?<!\d)(?P<y>(?:19|20)\d\d)\s{0,2}(?P<sep>[-/.年년])\s{0,2}(?P<m>[01]?\d)\s{0,2}[-/.月월]"
     r"\s{0,2}(?P<d>[0-3]?\d)(?!\d)\s{0,2}[日일号]?"
     r"(?:(?:\s{0,3}|T|[,，]\s{0,2})" + _TIME + r")?"
 )
 _DMY_NUM_RE = re.compile(
-    r"(?<![\d.])(?P<a>[0-3]?\d)(?P<sep>[./])(?P<b>[01]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?!\d)"
+    r"(?=\d)(?<![\d.])(?P<a>[0-3]?\d)(?P<sep>[./])(?P<b>[01]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?!\d)"
     r"(?:(?:\s{1,3}|,\s{0,2})" + _TIME + r")?"
 )
 _TEXT_MDY_RE = re.compile(
@@ -107,7 +110,7 @@ _TEXT_DMY_RE = re.compile(
     + r")\b\.?,?\s{1,3}(?:de\s{1,2})?(?P<y>(?:19|20)\d\d)(?!\d)", re.IGNORECASE,
 )
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
-_TIME_RE = re.compile(r"(?<![\d:])" + _TIME)
+_TIME_RE = re.compile(r"(?=\d)(?<![\d:])" + _TIME)
 _BEIJING_RE = re.compile(r"北京时间")
 _URL_DATE_RES = (
     re.compile(r"/((?:19|20)\d\d)[/-]([01]\d)[/-]([0-3]\d)(?=[/_.-]|$)"),
