@@ -109,10 +109,15 @@ def choose_title(candidates: list[TitleCandidate], page_title: str | None,
     if not cleaned:
         return None
     page_key = title_key(page_title or "")
+    # Which sources give each text: a candidate's agreeing sources, looked up
+    # instead of compared against every other candidate (pages have dozens).
+    sources_of: dict[str, set[str]] = {}
+    for candidate in cleaned:
+        sources_of.setdefault(candidate.key, set()).add(candidate.source)
     best: TitleCandidate | None = None
     best_score = float("-inf")
     for index, candidate in enumerate(cleaned):
-        score = _score(candidate, cleaned, page_key, site_keys) - 0.01 * index
+        score = _score(candidate, sources_of, page_key, site_keys) - 0.01 * index
         if score > best_score:
             best, best_score = candidate, score
     return best
@@ -151,14 +156,13 @@ def _trim_to(candidate: TitleCandidate, others: list[TitleCandidate]) -> TitleCa
     return candidate
 
 
-def _score(candidate: TitleCandidate, all_candidates: list[TitleCandidate], page_key: str,
+def _score(candidate: TitleCandidate, sources_of: dict[str, set[str]], page_key: str,
            site_keys: frozenset[str]) -> float:
     key = candidate.key
     score = TITLE_WEIGHTS.get(candidate.source, 1.0)
     if len(key) < MIN_TITLE_KEY_CHARS or key in site_keys:
         return score - 20.0
-    agreeing = {o.source for o in all_candidates
-                if o.source != candidate.source and o.key == key}
+    agreeing = sources_of[key] - {candidate.source}
     score += min(MAX_AGREEMENT_POINTS, AGREEMENT_POINTS * len(agreeing))
     if candidate.element is not None:
         score += VISIBLE_POINTS
