@@ -244,7 +244,8 @@ def _heading_elements(root: lxml.etree._Element,
             elements.append(element)
     for element in marked:
         marks = " ".join(element.get(name) or "" for name in ("class", "id"))
-        if _TITLE_MARK_RE.search(marks[:300].lower()) or "font-size" in (element.get("style") or ""):
+        if (_TITLE_MARK_RE.search(marks[:300].lower())
+                or "font-size" in (element.get("style") or "")):
             elements.append(element)
     return elements
 
