@@ -29,6 +29,10 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+# Any letter of the four scripts above: most samples have none, and one
+# search spares four counting passes.
+_NON_LATIN_RE = re.compile(
+    r"[\u0400-\u04ff\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # Runs, not single letters: counting run lengths makes a quarter of the objects.
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _WORD_RE = re.compile(r"[a-zà-ÿ']+")
@@ -77,10 +81,13 @@ def normalize_language_tag(value: str | None) -> str | None:
 def detect_language(text: str) -> tuple[str | None, float]:
     """Return (language code, share of letters in its script) guessed from ``text``."""
     sample = text[:MAX_DETECT_CHARS]
-    han = len(_HAN_RE.findall(sample))
-    kana = len(_KANA_RE.findall(sample))
-    hangul = len(_HANGUL_RE.findall(sample))
-    cyrillic = len(_CYRILLIC_RE.findall(sample))
+    if sample.isascii() or not _NON_LATIN_RE.search(sample):
+        han = kana = hangul = cyrillic = 0
+    else:
+        han = len(_HAN_RE.findall(sample))
+        kana = len(_KANA_RE.findall(sample))
+        hangul = len(_HANGUL_RE.findall(sample))
+        cyrillic = len(_CYRILLIC_RE.findall(sample))
     latin = sum(map(len, _LATIN_RE.findall(sample)))
     total = han + kana + hangul + cyrillic + latin
     if total == 0:

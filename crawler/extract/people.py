@@ -4,13 +4,15 @@ Visible bylines near the headline come first (label ``byline``); then
 microdata/``rel=author``, JSON-LD and meta tags.  The publisher name and
 ``og:site_name`` are a last resort for the source and are flagged by their
 labels (``json-ld:publisher``, ``meta:site_name``).  A name that is the
-source, the site or an editor is never kept as an author.  Stdlib only
-(plus the sibling modules).
+source, the site or an editor is never kept as an author.  Imports stdlib,
+lxml and the sibling modules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import lxml.etree
 
 from .bylines import clean_names, clean_source
 from .page import FAR_LINE_DISTANCE, PageContext
@@ -22,6 +24,8 @@ from .text import text_of
 MAX_AUTHOR_LINE_DISTANCE = 15
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
                "dcterms.creator", "byl")
+# Compiled once: lxml compiles an expression string on every .xpath() call.
+_REL_AUTHOR_LINKS = lxml.etree.XPath("descendant::a[contains(@rel, 'author')]")
 SOURCE_META = ("source", "contentsource", "article:source", "og:article:source", "dc.publisher")
 
 
@@ -77,7 +81,7 @@ def _authors(context: PageContext) -> tuple[str, ...]:
             return tuple(dict.fromkeys(near))
     visible = [text_of(e) for e in context.tags.itemprops.get("author", [])[:5]]
     body = context.doc.root.find("body")
-    rel_authors = body.xpath("descendant::a[contains(@rel, 'author')]") if body is not None else []
+    rel_authors = _REL_AUTHOR_LINKS(body) if body is not None else []
     visible += [text_of(e) for e in rel_authors[:5]] if isinstance(rel_authors, list) else []
     for values in (visible, ld_names(ld_first(context.articles, "author"))):
         cleaned = clean_names([" ".join(v.split()) for v in values])

@@ -12,6 +12,7 @@ fields with them.  Imports stdlib and lxml.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 import re
@@ -52,6 +53,8 @@ BLOCK_TAGS = frozenset(
 )
 SKIP_TAGS = frozenset(["script", "style", "noscript", "select", "option", "textarea", "iframe", "head", "template", "svg"])
 
+# Compiled once: lxml compiles an expression string on every .xpath() call.
+_COUNT_ELEMENTS = lxml.etree.XPath("count(.//*)")
 _GAP_RE = re.compile(r"\s*[\u00a0\u3000][\s\u00a0\u3000]*|\s+")
 
 
@@ -98,7 +101,7 @@ def headline_region(headline: lxml.etree._Element) -> lxml.etree._Element:
         if parent is None or parent.tag in ("body", "html"):
             break
         if parent.tag in BLOCK_TAGS:
-            size = parent.xpath("count(.//*)")
+            size = _COUNT_ELEMENTS(parent)
             if not isinstance(size, float) or size > MAX_REGION_ELEMENTS:
                 break
             levels += 1
@@ -322,11 +325,8 @@ def find_marked_elements(root: lxml.etree._Element, mark_re: re.Pattern[str],
     body = root.find("body")
     if body is None:
         return []
-    # Relative to <body>: a leading //body walks the whole document again
-    # for every branch of the union.
-    union = " | ".join(f"descendant-or-self::*/@{name}" for name in attributes)
     try:
-        values = body.xpath(union)
+        values = _attribute_union(attributes)(body)
     except lxml.etree.XPathError:
         return []
     if not isinstance(values, list) or not values:
@@ -344,6 +344,14 @@ def find_marked_elements(root: lxml.etree._Element, mark_re: re.Pattern[str],
         if len(found) >= MAX_MARKED_ELEMENTS:
             break
     return found
+
+
+@functools.lru_cache(maxsize=8)
+def _attribute_union(attributes: tuple[str, ...]) -> lxml.etree.XPath:
+    """The XPath listing the values of ``attributes`` at or below a node, in
+    document order; compiled once per attribute set (relative to <body>: a
+    leading //body walks the whole document again for every branch)."""
+    return lxml.etree.XPath(" | ".join(f"descendant-or-self::*/@{name}" for name in attributes))
 
 
 def _join_lowered(values: list[str]) -> tuple[str, list[int]]:

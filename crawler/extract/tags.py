@@ -17,6 +17,8 @@ from .text import normalize_space, text_of
 
 MAX_ATTRIBUTE_CHARS = 2000
 MAX_ITEMPROP_ELEMENTS = 200
+# Compiled once: lxml compiles an expression string on every .xpath() call.
+_ITEMPROPS = lxml.etree.XPath("descendant-or-self::*/@itemprop")
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
     "opinionnewsarticle", "webpage", "scholarlyarticle", "techarticle", "report", "posting",
@@ -61,7 +63,7 @@ def collect_tags(root: lxml.etree._Element) -> PageTags:
         elif tags.title is None and getattr(element.getparent(), "tag", "svg") != "svg":
             tags.title = normalize_space(text_of(element)) or None
     body = root.find("body")
-    values = body.xpath("descendant-or-self::*/@itemprop") if body is not None else []
+    values = _ITEMPROPS(body) if body is not None else []
     for value in values[:MAX_ITEMPROP_ELEMENTS] if isinstance(values, list) else []:
         element = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None
         for prop in str(value).lower().split() if element is not None else ():
