@@ -49,20 +49,20 @@ SENTENCE_END_RE = re.compile(r"[.!?。！？…”\"'」)）]\s*$")
 # Every alternative starts with a literal, so that the regex engine skips to
 # the positions where one may start; the whole-line ones and e-mail addresses
 # are tested apart (one pattern of all three was 3x slower on the zyte pages).
-BOILERPLATE_RE = re.compile(
-    r"上一篇|下一篇|上一页|下一页|打印本页|打印此文|关闭窗口|分享到|"
-    r"返回顶部|收藏本文|推荐给朋友|点击排行|相关新闻|相关阅读|相关文章|延伸阅读|"
-    r"责任编辑|编辑[:：]|网友评论|发表评论|我要评论|sign up|subscribe|newsletter|"
-    r"share this|share it|share on|follow us|related (?:stories|articles|posts)|cookie|"
-    r"advertisement|sponsored|"
+_BOILERPLATE_PHRASES = (
+    *"上一篇 下一篇 上一页 下一页 打印本页 打印此文 关闭窗口 分享到 返回顶部 收藏本文 推荐给朋友 "
+    "点击排行 相关新闻 相关阅读 相关文章 延伸阅读 责任编辑 编辑[:：] 网友评论 发表评论 我要评论".split(),
+    "sign up", "subscribe", "newsletter", "share this", "share it", "share on", "follow us",
+    "related (?:stories|articles|posts)", "cookie", "advertisement", "sponsored",
     # the same lines in the other languages of the hidden test pages
-    r"weiterlesen|mehr zum thema|lesen sie auch|artikel teilen|"
-    r"lire aussi|à lire aussi|partager (?:sur|cet)|"
-    r"leer más|lea también|compartir en|"
-    r"читайте также|поделиться|подписывайтесь|"
-    r"関連記事|続きを読む|前の記事|次の記事|シェアする|"
-    r"관련기사|공유하기|무단 ?전재",
+    "weiterlesen", "mehr zum thema", "lesen sie auch", "artikel teilen",
+    "lire aussi", "à lire aussi", "partager (?:sur|cet)",
+    "leer más", "lea también", "compartir en",
+    "читайте также", "поделиться", "подписывайтесь",
+    "関連記事", "続きを読む", "前の記事", "次の記事", "シェアする",
+    "관련기사", "공유하기", "무단 ?전재",
 )
+BOILERPLATE_RE = re.compile("|".join(_BOILERPLATE_PHRASES))
 # Matched at the start of the line only.
 BOILERPLATE_START_RE = re.compile(
     r"advert|anzeige$|publicité$|publicidad$|реклама$|広告$|광고$"
@@ -71,13 +71,18 @@ EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[a-z]{2,}")
 # Footer lines: licence numbers and copyright notices.  Chinese footers run
 # long (licence, record and hotline numbers in one line: 110 characters on a
 # zh-dev page), so these are recognised up to a larger weight.
-FOOTER_RE = re.compile(
-    r"©|&copy;|copyright|all rights reserved|版权所有|版權所有|版权声明|icp[备证]|"
-    r"公网安备|alle rechte vorbehalten|все права защищены|無断転載",
+_FOOTER_PHRASES = (
+    "©", "&copy;", "copyright", "all rights reserved", "版权所有", "版權所有", "版权声明",
+    "icp[备证]", "公网安备", "alle rechte vorbehalten", "все права защищены", "無断転載",
 )
+FOOTER_RE = re.compile("|".join(_FOOTER_PHRASES))
 MAX_FOOTER_LINE_WEIGHT = 400
-# Short lines are tested for both in one pass.
-_SHORT_LINE_RE = re.compile(BOILERPLATE_RE.pattern + "|" + FOOTER_RE.pattern)
+# Short lines are tested for both in one pass; a line in ASCII (most lines
+# of English pages) only for the phrases that do not start with another
+# character, which it cannot hold: half the alternatives, twice as fast.
+_SHORT_LINE_RE = re.compile("|".join(_BOILERPLATE_PHRASES + _FOOTER_PHRASES))
+_SHORT_ASCII_LINE_RE = re.compile("|".join(
+    p for p in _BOILERPLATE_PHRASES + _FOOTER_PHRASES if p[0].isascii()))
 # Captions and credits set as plain text after or under a picture:
 # "(Image: GETTY)", "Photo: AP", and the 2000s Chinese "图为…。 记者 王五 摄".
 CAPTION_LINE_RE = re.compile(
@@ -106,7 +111,8 @@ def is_boilerplate_line(block: Block) -> bool:
     # twice as fast as a case-insensitive search.
     lowered = block.text.lower()
     if weight < MAX_BOILERPLATE_LINE_WEIGHT:
-        return bool(_SHORT_LINE_RE.search(lowered) or BOILERPLATE_START_RE.match(lowered)
+        phrases = _SHORT_ASCII_LINE_RE if lowered.isascii() else _SHORT_LINE_RE
+        return bool(phrases.search(lowered) or BOILERPLATE_START_RE.match(lowered)
                     or ("@" in lowered and EMAIL_RE.search(lowered)))
     return bool(FOOTER_RE.search(lowered))
 
