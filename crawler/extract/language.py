@@ -32,7 +32,7 @@ _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 # Any letter of the four scripts above: most samples have none, and one
 # search spares four counting passes.
 _NON_LATIN_RE = re.compile(
-    r"[\u0400-\u04ff\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+    "|".join(r.pattern for r in (_HAN_RE, _KANA_RE, _HANGUL_RE, _CYRILLIC_RE)))
 # Runs, not single letters: counting run lengths makes a quarter of the objects.
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _WORD_RE = re.compile(r"[a-zà-ÿ']+")

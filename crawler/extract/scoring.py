@@ -62,7 +62,6 @@ _BOILERPLATE_PHRASES = (
     "関連記事", "続きを読む", "前の記事", "次の記事", "シェアする",
     "관련기사", "공유하기", "무단 ?전재",
 )
-BOILERPLATE_RE = re.compile("|".join(_BOILERPLATE_PHRASES))
 # Matched at the start of the line only.
 BOILERPLATE_START_RE = re.compile(
     r"advert|anzeige$|publicité$|publicidad$|реклама$|広告$|광고$"

@@ -526,7 +526,6 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"crawl/page/{kind}/{reason}")
 
 
-
 def max_scheduled_requests(raw: Any) -> int:
     """Return CRAWL_MAX_SCHEDULED_REQUESTS as an int; ValueError unless it is 1 or more."""
     if raw is None or raw == "":
